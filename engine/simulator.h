@@ -1,0 +1,65 @@
+// Simulator: N worlds of one Model stepped in lockstep on a backend (CPU threads or CUDA).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+#include "engine/state.h"
+
+namespace lockstep {
+
+enum class Device { cpu, cuda };
+
+// Parses "cpu", "cuda" (or "cuda:0"); throws std::invalid_argument naming the argument.
+Device parse_device(const std::string& name);
+// True if this build has the CUDA backend and a CUDA device is present.
+bool cuda_available();
+
+// Where one state field lives: entry i of world w is data[w * world_stride + i * elem_stride].
+struct FieldRef {
+  float* data;
+  int num_worlds;
+  int count;                // entries per world
+  long long world_stride;   // in floats
+  long long elem_stride;    // in floats
+  bool on_device;           // true if data is CUDA device memory
+};
+
+class Backend;
+
+class Simulator {
+ public:
+  // num_worlds >= 1; num_threads = 0 uses every core (CPU backend only).
+  Simulator(std::shared_ptr<const Model> model, int num_worlds, Device device = Device::cpu,
+            int num_threads = 0);
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Derived quantities (kinematics, qM, forces, qacc) from qpos, qvel, ctrl; state unchanged.
+  void forward();
+  // Advances every world by nstep physics steps of opt.timestep.
+  void step(int nstep = 1);
+  // Every world to qpos0, zero qvel/act/ctrl/applied forces, time 0; then forward().
+  void reset();
+
+  const Model& model() const { return *model_; }
+  std::shared_ptr<const Model> model_ptr() const { return model_; }
+  int num_worlds() const { return num_worlds_; }
+  Device device() const { return device_; }
+
+  // The named state field (LS_STATE_FIELDS); throws std::invalid_argument if unknown.
+  FieldRef field(const std::string& name) const;
+  static std::vector<std::string> field_names();
+  StateView state_view() const;
+
+ private:
+  std::shared_ptr<const Model> model_;
+  int num_worlds_;
+  Device device_;
+  std::unique_ptr<Backend> backend_;
+};
+
+}  // namespace lockstep

@@ -1,0 +1,126 @@
+// Batched per-world state. Every field is a float array of `count` entries per world (MuJoCo's
+// mjData names). Storage is one buffer per simulator; where each (world, entry) lives depends on
+// the backend and is hidden behind Data, the per-world view physics code works on:
+//   CPU:  world-major   base[off*N + w*count + i]   (a world's data is contiguous for its thread)
+//   CUDA: world-fastest base[off*N + i*N + w]       (a warp's loads of entry i coalesce)
+#pragma once
+
+#include <cstddef>
+
+#include "engine/defs.h"
+#include "engine/model.h"
+
+namespace lockstep {
+
+// X(name, count, comment); `count` is an expression in Sizes.
+#define LS_STATE_FIELDS(X)                                                                  \
+  X(time, 1, "simulation time [s]")                                                         \
+  X(qpos, nq, "generalized positions [m, rad, quaternion]")                                 \
+  X(qvel, nv, "generalized velocities [m/s, rad/s]")                                        \
+  X(act, na, "actuator activations")                                                        \
+  X(ctrl, nu, "controls")                                                                   \
+  X(qfrc_applied, nv, "applied generalized forces [N, N m]")                                \
+  X(xfrc_applied, nbody * 6, "applied Cartesian force, torque at xipos [N, N m]")          \
+  X(qacc_warmstart, nv, "solver warm start [m/s^2, rad/s^2]")                               \
+  X(diverged, 1, "1 once the world's state became non-finite")                              \
+  X(xpos, nbody * 3, "body frame position [m]")                                             \
+  X(xquat, nbody * 4, "body frame orientation")                                             \
+  X(xmat, nbody * 9, "body frame rotation, row-major")                                      \
+  X(xipos, nbody * 3, "body centre of mass [m]")                                            \
+  X(ximat, nbody * 9, "body principal inertia frame")                                       \
+  X(xanchor, njnt * 3, "joint anchor [m]")                                                  \
+  X(xaxis, njnt * 3, "joint axis")                                                          \
+  X(geom_xpos, ngeom * 3, "geom position [m]")                                              \
+  X(geom_xmat, ngeom * 9, "geom rotation, row-major")                                       \
+  X(site_xpos, nsite * 3, "site position [m]")                                              \
+  X(site_xmat, nsite * 9, "site rotation, row-major")                                       \
+  X(subtree_com, nbody * 3, "subtree centre of mass [m]")                                   \
+  X(cinert, nbody * 10, "com-based body inertia [Ixx Iyy Izz Ixy Ixz Iyz, m·d, m]")         \
+  X(crb, nbody * 10, "composite rigid-body inertia, cinert layout")                         \
+  X(cdof, nv * 6, "com-based motion axis of each dof [rot; lin]")                           \
+  X(cvel, nbody * 6, "com-based body velocity [rot; lin]")                                  \
+  X(cdof_dot, nv * 6, "time derivative of cdof")                                            \
+  X(cacc, nbody * 6, "com-based body acceleration (RNE scratch)")                           \
+  X(cfrc_int, nbody * 6, "com-based interaction force (RNE scratch)")                       \
+  X(ten_length, ntendon, "tendon length [m]")                                               \
+  X(ten_velocity, ntendon, "tendon velocity [m/s]")                                         \
+  X(qM, nv * nv, "joint-space inertia matrix, dense row-major")                             \
+  X(qLD, nv * nv, "L'DL factor of qM: D on the diagonal, L below it (tree sparse)")          \
+  X(actuator_length, nu, "actuator length")                                                 \
+  X(actuator_velocity, nu, "actuator velocity")                                             \
+  X(actuator_force, nu, "actuator force [N or N m]")                                        \
+  X(qfrc_actuator, nv, "actuator generalized force")                                        \
+  X(qfrc_passive, nv, "passive generalized force (springs, dampers)")                       \
+  X(qfrc_bias, nv, "Coriolis, centrifugal and gravity force")                               \
+  X(qfrc_smooth, nv, "net unconstrained force")                                             \
+  X(qacc_smooth, nv, "unconstrained acceleration")                                          \
+  X(qfrc_constraint, nv, "constraint force")                                                \
+  X(qacc, nv, "acceleration [m/s^2, rad/s^2]")                                              \
+  X(rk_qpos0, nq, "RK4 scratch: qpos at step start")                                        \
+  X(rk_qvel0, nv, "RK4 scratch: qvel at step start")                                        \
+  X(rk_vsum, nv, "RK4 scratch: weighted sum of stage velocities")                           \
+  X(rk_asum, nv, "RK4 scratch: weighted sum of stage accelerations")
+
+// A per-world strided array: element i at p[i * s].
+template <class T>
+struct Arr {
+  T* p;
+  int s;
+  LS_HD T& operator[](int i) const { return p[static_cast<ptrdiff_t>(i) * s]; }
+};
+
+// One world's view of every state field.
+struct Data {
+#define LS_X(name, count, comment) Arr<float> name;
+  LS_STATE_FIELDS(LS_X)
+#undef LS_X
+};
+
+// Offsets of every field in a batched buffer; identical on host and device.
+struct StateLayout {
+#define LS_X(name, count, comment) int name##_off, name##_size;
+  LS_STATE_FIELDS(LS_X)
+#undef LS_X
+  int per_world = 0;  // floats per world, all fields
+
+  static StateLayout make(const Sizes& s) {
+    StateLayout l;
+    const int nq = s.nq, nv = s.nv, nu = s.nu, na = s.na, nbody = s.nbody, njnt = s.njnt,
+              ngeom = s.ngeom, nsite = s.nsite, ntendon = s.ntendon;
+    (void)nq, (void)nv, (void)nu, (void)na, (void)nbody, (void)njnt, (void)ngeom, (void)nsite,
+        (void)ntendon;
+    int off = 0;
+#define LS_X(name, count, comment) \
+  l.name##_off = off;              \
+  l.name##_size = (count);         \
+  off += (count);
+    LS_STATE_FIELDS(LS_X)
+#undef LS_X
+    l.per_world = off;
+    return l;
+  }
+};
+
+// A batched state buffer and its layout; trivially copyable, passed by value into kernels.
+struct StateView {
+  float* base;
+  StateLayout layout;
+  int num_worlds;
+  bool world_fastest;  // CUDA layout if true, CPU layout otherwise
+
+  // Field `off`/`size` of world w as a strided array.
+  LS_HD Arr<float> field(int off, int size, int w) const {
+    float* f = base + static_cast<ptrdiff_t>(off) * num_worlds;
+    return world_fastest ? Arr<float>{f + w, num_worlds}
+                         : Arr<float>{f + static_cast<ptrdiff_t>(w) * size, 1};
+  }
+  LS_HD Data world(int w) const {
+    Data d;
+#define LS_X(name, count, comment) d.name = field(layout.name##_off, layout.name##_size, w);
+    LS_STATE_FIELDS(LS_X)
+#undef LS_X
+    return d;
+  }
+};
+
+}  // namespace lockstep
