@@ -1,0 +1,27 @@
+// Backend: owns one batched state buffer and steps every world of it. The CPU backend
+// (engine/simulator.cc) loops over worlds on threads; the CUDA backend (kernels/) maps a thread
+// to a world. Both call the same LS_HD physics in engine/forward.h.
+#pragma once
+
+#include <memory>
+
+#include "engine/model.h"
+#include "engine/state.h"
+
+namespace lockstep {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual void forward() = 0;           // engine/forward.h forward() in every world
+  virtual void step(int nstep) = 0;     // nstep × engine/forward.h step() in every world
+  virtual void reset() = 0;             // reset_world() in every world, then forward()
+  virtual StateView view() const = 0;   // the batched buffer (host or device memory)
+  virtual bool on_device() const = 0;
+};
+
+std::unique_ptr<Backend> make_cpu_backend(const Model& model, int num_worlds, int num_threads);
+// Defined in kernels/ when the build has CUDA; otherwise throws std::runtime_error.
+std::unique_ptr<Backend> make_cuda_backend(const Model& model, int num_worlds);
+
+}  // namespace lockstep
