@@ -41,6 +41,8 @@ struct Sizes {
   int nwrap = 0;     // tendon wrap entries (joints of fixed tendons)
   int npair = 0;     // explicit <contact><pair>
   int nexclude = 0;  // explicit <contact><exclude>
+  int ncollision = 0;  // compiled candidate geom pairs (engine/collision_pairs.h)
+  int ncon_max = 0;    // contact slots, sum of collision_connum
 };
 
 // Every Model array: X(type, name, count, comment). `count` is an expression in Sizes.
@@ -136,7 +138,19 @@ struct Sizes {
   X(int, exclude_body1, nexclude, "first body of an excluded body pair")                        \
   X(int, exclude_body2, nexclude, "second body of an excluded body pair")                       \
   X(float, qpos0, nq, "reference configuration")                                                \
-  X(float, qpos_spring, nq, "spring rest configuration")
+  X(float, qpos_spring, nq, "spring rest configuration")                                        \
+  X(int, collision_geom1, ncollision, "first geom of a candidate pair (lower geom_type)")        \
+  X(int, collision_geom2, ncollision, "second geom; contact normals point from geom1 to 2")     \
+  X(int, collision_func, ncollision, "narrowphase routine (CollisionFunc)")                      \
+  X(int, collision_condim, ncollision, "mixed contact dimensionality")                          \
+  X(float, collision_friction, ncollision * 5, "mixed tangent1, tangent2, spin, roll1, roll2")  \
+  X(float, collision_solref, ncollision * 2, "mixed solref")                                    \
+  X(float, collision_solimp, ncollision * 5, "mixed solimp")                                    \
+  X(float, collision_margin, ncollision, "detection margin [m]")                                \
+  X(float, collision_gap, ncollision, "gap [m]: includemargin = margin - gap")                  \
+  X(int, collision_conadr, ncollision, "first contact slot")                                    \
+  X(int, collision_connum, ncollision, "number of contact slots")                               \
+  X(int, slot_collisionid, ncon_max, "candidate pair owning each contact slot")
 
 // Read-only view of a Model's arrays, host or device; copied by value into kernels.
 struct ModelView {

@@ -59,7 +59,14 @@ namespace lockstep {
   X(rk_qpos0, nq, "RK4 scratch: qpos at step start")                                        \
   X(rk_qvel0, nv, "RK4 scratch: qvel at step start")                                        \
   X(rk_vsum, nv, "RK4 scratch: weighted sum of stage velocities")                           \
-  X(rk_asum, nv, "RK4 scratch: weighted sum of stage accelerations")
+  X(rk_asum, nv, "RK4 scratch: weighted sum of stage accelerations")                       \
+  X(ncon, 1, "number of active contacts")                                                   \
+  X(contact_dist, ncon_max, "signed distance per slot, negative in penetration [m]")        \
+  X(contact_pos, ncon_max * 3, "contact position, midway between the surfaces [m]")         \
+  X(contact_frame, ncon_max * 9, "contact frame, rows n (geom1 -> geom2), t1, t2")          \
+  X(contact_active, ncon_max, "1 if the slot holds a contact (dist < margin), else 0")      \
+  X(contact_geom, ncon_max * 2, "geom1, geom2 ids of the slot (stored as floats)")          \
+  X(contact_overflow, 1, "1 if a pair found more contacts than its slots (never, see collision.h)")
 
 // A per-world strided array: element i at p[i * s].
 template <class T>
@@ -86,9 +93,9 @@ struct StateLayout {
   static StateLayout make(const Sizes& s) {
     StateLayout l;
     const int nq = s.nq, nv = s.nv, nu = s.nu, na = s.na, nbody = s.nbody, njnt = s.njnt,
-              ngeom = s.ngeom, nsite = s.nsite, ntendon = s.ntendon;
+              ngeom = s.ngeom, nsite = s.nsite, ntendon = s.ntendon, ncon_max = s.ncon_max;
     (void)nq, (void)nv, (void)nu, (void)na, (void)nbody, (void)njnt, (void)ngeom, (void)nsite,
-        (void)ntendon;
+        (void)ntendon, (void)ncon_max;
     int off = 0;
 #define LS_X(name, count, comment) \
   l.name##_off = off;              \
