@@ -1,0 +1,132 @@
+#include "engine/simulator.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "engine/backend.h"
+#include "engine/forward.h"
+
+namespace lockstep {
+namespace {
+
+// CPU backend: world-major buffer, worlds split across OpenMP threads. Each world's data is
+// contiguous, so a thread streams through its own cache lines.
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(const Model& model, int num_worlds, int num_threads)
+      : model_(model.view()), num_worlds_(num_worlds),
+        num_threads_(num_threads > 0 ? num_threads : omp_get_max_threads()) {
+    layout_ = StateLayout::make(model.size);
+    buffer_.assign(static_cast<size_t>(layout_.per_world) * num_worlds, 0.0f);
+  }
+
+  void forward() override {
+    for_each_world([this](const Data& d) { lockstep::forward(model_, d); });
+  }
+  void step(int nstep) override {
+    for_each_world([this, nstep](const Data& d) {
+      for (int s = 0; s < nstep; ++s) lockstep::step(model_, d);
+    });
+  }
+  void reset() override {
+    for_each_world([this](const Data& d) {
+      reset_world(model_, d);
+      lockstep::forward(model_, d);
+    });
+  }
+  StateView view() const override {
+    return StateView{const_cast<float*>(buffer_.data()), layout_, num_worlds_, false};
+  }
+  bool on_device() const override { return false; }
+
+ private:
+  template <class F>
+  void for_each_world(F f) {
+    const StateView v = view();
+#pragma omp parallel for schedule(static) num_threads(num_threads_)
+    for (int w = 0; w < num_worlds_; ++w) f(v.world(w));
+  }
+
+  ModelView model_;
+  int num_worlds_;
+  int num_threads_;
+  StateLayout layout_;
+  std::vector<float> buffer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(const Model& model, int num_worlds, int num_threads) {
+  return std::make_unique<CpuBackend>(model, num_worlds, num_threads);
+}
+
+#ifndef LOCKSTEP_HAVE_CUDA
+std::unique_ptr<Backend> make_cuda_backend(const Model&, int) {
+  throw std::runtime_error(
+      "device='cuda' requested, but this build of Lockstep has no CUDA backend (configure with "
+      "nvcc available, LOCKSTEP_CUDA=AUTO or ON)");
+}
+bool cuda_available() { return false; }
+#endif
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::cpu;
+  if (name == "cuda" || name == "cuda:0") return Device::cuda;
+  throw std::invalid_argument("device: expected 'cpu' or 'cuda' (or 'cuda:0'), got '" + name + "'");
+}
+
+Simulator::Simulator(std::shared_ptr<const Model> model, int num_worlds, Device device,
+                     int num_threads)
+    : model_(std::move(model)), num_worlds_(num_worlds), device_(device) {
+  if (!model_) throw std::invalid_argument("Simulator: model is null");
+  if (num_worlds < 1)
+    throw std::invalid_argument("Simulator: num_worlds must be >= 1, got " +
+                                std::to_string(num_worlds));
+  if (num_threads < 0)
+    throw std::invalid_argument("Simulator: num_threads must be >= 0 (0: all cores), got " +
+                                std::to_string(num_threads));
+  backend_ = device == Device::cuda ? make_cuda_backend(*model_, num_worlds)
+                                    : make_cpu_backend(*model_, num_worlds, num_threads);
+  backend_->reset();
+}
+
+Simulator::~Simulator() = default;
+
+void Simulator::forward() { backend_->forward(); }
+
+void Simulator::step(int nstep) {
+  if (nstep < 1)
+    throw std::invalid_argument("step: nstep must be >= 1, got " + std::to_string(nstep));
+  backend_->step(nstep);
+}
+
+void Simulator::reset() { backend_->reset(); }
+
+StateView Simulator::state_view() const { return backend_->view(); }
+
+std::vector<std::string> Simulator::field_names() {
+  return {
+#define LS_X(name, count, comment) #name,
+      LS_STATE_FIELDS(LS_X)
+#undef LS_X
+  };
+}
+
+FieldRef Simulator::field(const std::string& name) const {
+  const StateView v = backend_->view();
+  const long long n = v.num_worlds;
+#define LS_X(fname, count, comment)                                                      \
+  if (name == #fname) {                                                                  \
+    const int size = v.layout.fname##_size;                                              \
+    float* base = v.base + static_cast<long long>(v.layout.fname##_off) * n;              \
+    return v.world_fastest ? FieldRef{base, v.num_worlds, size, 1, n, backend_->on_device()} \
+                           : FieldRef{base, v.num_worlds, size, size, 1, backend_->on_device()}; \
+  }
+  LS_STATE_FIELDS(LS_X)
+#undef LS_X
+  throw std::invalid_argument("Simulator: no state field named '" + name + "'");
+}
+
+}  // namespace lockstep

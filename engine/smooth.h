@@ -1,0 +1,192 @@
+// Smooth dynamics in com-based coordinates (MuJoCo mj_comPos, mj_makeM, mj_factorM, mj_comVel,
+// mj_rne). Spatial vectors are [rot; lin], world-oriented, about c = subtree_com[body_rootid].
+#pragma once
+
+#include "engine/support.h"
+
+namespace lockstep {
+
+// Inputs: kinematics. Outputs: subtree_com, cinert, cdof.
+LS_HD void com_pos(const ModelView& m, const Data& d) {
+  const int nbody = m.size.nbody;
+  for (int b = 0; b < nbody; ++b) store3(d.subtree_com, 3 * b, m.body_mass[b] * load3(d.xipos, 3 * b));
+  for (int b = nbody - 1; b > 0; --b) {
+    const int p = m.body_parentid[b];
+    store3(d.subtree_com, 3 * p, load3(d.subtree_com, 3 * p) + load3(d.subtree_com, 3 * b));
+  }
+  for (int b = 0; b < nbody; ++b) {
+    const float mass = m.body_subtreemass[b];
+    // Massless subtrees (model data) take their own com.
+    store3(d.subtree_com, 3 * b,
+           mass > 1e-15f ? (1.0f / mass) * load3(d.subtree_com, 3 * b) : load3(d.xipos, 3 * b));
+  }
+
+  // cinert: principal inertia rotated to world, moved to c by the parallel-axis rule.
+  for (int b = 0; b < nbody; ++b) {
+    const float mass = m.body_mass[b];
+    const Mat3 R = load9(d.ximat, 9 * b);
+    const Vec3 diag = load3(m.body_inertia + 3 * b);
+    const Vec3 dif = load3(d.xipos, 3 * b) - load3(d.subtree_com, 3 * m.body_rootid[b]);
+    float I[3][3];
+    for (int r = 0; r < 3; ++r)
+      for (int s = 0; s < 3; ++s)
+        I[r][s] = R.m[3 * r] * diag.x * R.m[3 * s] + R.m[3 * r + 1] * diag.y * R.m[3 * s + 1] +
+                  R.m[3 * r + 2] * diag.z * R.m[3 * s + 2];
+    const float dd = dot(dif, dif);
+    const float dv[3] = {dif.x, dif.y, dif.z};
+    Inertia c;
+    c.I[0] = I[0][0] + mass * (dd - dv[0] * dv[0]);
+    c.I[1] = I[1][1] + mass * (dd - dv[1] * dv[1]);
+    c.I[2] = I[2][2] + mass * (dd - dv[2] * dv[2]);
+    c.I[3] = I[0][1] - mass * dv[0] * dv[1];
+    c.I[4] = I[0][2] - mass * dv[0] * dv[2];
+    c.I[5] = I[1][2] - mass * dv[1] * dv[2];
+    c.h = mass * dif;
+    c.m = mass;
+    store_inertia(d.cinert, 10 * b, c);
+  }
+
+  // cdof, joint by joint (types are Model data).
+  for (int j = 0; j < m.size.njnt; ++j) {
+    const int b = m.jnt_bodyid[j];
+    const int da = m.jnt_dofadr[j];
+    const Vec3 c = load3(d.subtree_com, 3 * m.body_rootid[b]);
+    const Vec3 offset = c - load3(d.xanchor, 3 * j);
+    const int type = m.jnt_type[j];
+    if (type == kJntHinge) {
+      const Vec3 axis = load3(d.xaxis, 3 * j);
+      store6(d.cdof, 6 * da, {axis, cross(axis, offset)});
+    } else if (type == kJntSlide) {
+      store6(d.cdof, 6 * da, {{0, 0, 0}, load3(d.xaxis, 3 * j)});
+    } else {
+      int rot = da;
+      if (type == kJntFree) {
+        store6(d.cdof, 6 * da, {{0, 0, 0}, {1, 0, 0}});
+        store6(d.cdof, 6 * da + 6, {{0, 0, 0}, {0, 1, 0}});
+        store6(d.cdof, 6 * da + 12, {{0, 0, 0}, {0, 0, 1}});
+        rot = da + 3;
+      }
+      // Ball and free rotation: the body frame's axes, so ω is expressed locally.
+      const Mat3 xmat = load9(d.xmat, 9 * b);
+      for (int k = 0; k < 3; ++k) {
+        const Vec3 axis = column(xmat, k);
+        store6(d.cdof, 6 * (rot + k), {axis, cross(axis, offset)});
+      }
+    }
+  }
+}
+
+// Composite rigid-body algorithm. Inputs: cinert, cdof. Outputs: crb, qM (dense, both
+// triangles) including armature.
+LS_HD void make_m(const ModelView& m, const Data& d) {
+  const int nbody = m.size.nbody, nv = m.size.nv;
+  for (int b = 0; b < nbody; ++b)
+    for (int k = 0; k < 10; ++k) d.crb[10 * b + k] = d.cinert[10 * b + k];
+  for (int b = nbody - 1; b > 0; --b) {
+    const int p = m.body_parentid[b];
+    if (p > 0) add_inertia(d.crb, 10 * p, load_inertia(d.crb, 10 * b));
+  }
+  for (int k = 0; k < nv * nv; ++k) d.qM[k] = 0;
+  for (int i = 0; i < nv; ++i) {
+    // Force the subtree of dof i exerts when moving along cdof_i, projected on its ancestors.
+    const Vec6 f = mul_inertia(load_inertia(d.crb, 10 * m.dof_bodyid[i]), cdof_of(d, i));
+    for (int j = i; j >= 0; j = m.dof_parentid[j]) {
+      const float mij = dot(cdof_of(d, j), f);
+      d.qM[i * nv + j] = mij;
+      d.qM[j * nv + i] = mij;
+    }
+    d.qM[i * nv + i] += m.dof_armature[i];
+  }
+}
+
+// Tree-sparse L'DL factorisation of a dense nv×nv matrix `M` (qM, or qM plus a diagonal) into
+// `LD`: D on the diagonal, L (unit lower, nonzero only at ancestor columns) below it. Fill-in is
+// confined to ancestor pairs, so the loops run over dof_parentid chains, which are Model data.
+// With `diag_add`, factors M + scale·diag(diag_add) (Euler's implicit damping).
+LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD,
+                       const float* diag_add = nullptr, float scale = 0) {
+  const int nv = m.size.nv;
+  for (int k = 0; k < nv * nv; ++k) LD[k] = M[k];
+  if (diag_add)
+    for (int i = 0; i < nv; ++i) LD[i * nv + i] += scale * diag_add[i];
+  for (int k = nv - 1; k >= 0; --k) {
+    const float invD = 1.0f / LD[k * nv + k];
+    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i]) {
+      const float tmp = LD[k * nv + i];
+      // Rank-1 update of the ancestor block: row i, columns i and its ancestors.
+      for (int j = i; j >= 0; j = m.dof_parentid[j]) LD[i * nv + j] -= tmp * invD * LD[k * nv + j];
+      LD[k * nv + i] = tmp * invD;
+    }
+  }
+}
+
+// x ← (L'DL)⁻¹ x with the factor from factor_tree.
+LS_HD void solve_tree(const ModelView& m, Arr<float> LD, Arr<float> x) {
+  const int nv = m.size.nv;
+  for (int k = nv - 1; k >= 0; --k)
+    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i]) x[i] -= LD[k * nv + i] * x[k];
+  for (int k = 0; k < nv; ++k) x[k] /= LD[k * nv + k];
+  for (int k = 0; k < nv; ++k)
+    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i]) x[k] -= LD[k * nv + i] * x[i];
+}
+
+// Inputs: cdof, qvel. Outputs: cvel, cdof_dot. Ball dofs all use the velocity before the ball;
+// free translation has cdof_dot = 0.
+LS_HD void com_vel(const ModelView& m, const Data& d) {
+  store6(d.cvel, 0, {{0, 0, 0}, {0, 0, 0}});
+  for (int b = 1; b < m.size.nbody; ++b) {
+    Vec6 cvel = load6(d.cvel, 6 * m.body_parentid[b]);
+    for (int k = 0; k < m.body_jntnum[b]; ++k) {
+      const int j = m.body_jntadr[b] + k;
+      int da = m.jnt_dofadr[j];
+      const int type = m.jnt_type[j];
+      if (type == kJntFree) {
+        for (int t = 0; t < 3; ++t) {
+          store6(d.cdof_dot, 6 * (da + t), {{0, 0, 0}, {0, 0, 0}});
+          cvel += d.qvel[da + t] * cdof_of(d, da + t);
+        }
+        da += 3;
+      }
+      if (type == kJntFree || type == kJntBall) {
+        Vec6 dv{{0, 0, 0}, {0, 0, 0}};
+        for (int t = 0; t < 3; ++t) {
+          store6(d.cdof_dot, 6 * (da + t), cross_motion(cvel, cdof_of(d, da + t)));
+          dv += d.qvel[da + t] * cdof_of(d, da + t);
+        }
+        cvel += dv;
+      } else {
+        store6(d.cdof_dot, 6 * da, cross_motion(cvel, cdof_of(d, da)));
+        cvel += d.qvel[da] * cdof_of(d, da);
+      }
+    }
+    store6(d.cvel, 6 * b, cvel);
+  }
+}
+
+// Recursive Newton-Euler with zero acceleration. Inputs: cinert, cvel, cdof, cdof_dot, qvel.
+// Outputs: cacc, cfrc_int (scratch), qfrc_bias = C(q, v) + g(q).
+LS_HD void rne(const ModelView& m, const Data& d) {
+  const float gscale = (m.opt.disableflags & kDsblGravity) ? 0.0f : 1.0f;
+  store6(d.cacc, 0, {{0, 0, 0}, {-gscale * m.opt.gravity[0], -gscale * m.opt.gravity[1],
+                                 -gscale * m.opt.gravity[2]}});
+  store6(d.cfrc_int, 0, {{0, 0, 0}, {0, 0, 0}});
+  for (int b = 1; b < m.size.nbody; ++b) {
+    Vec6 cacc = load6(d.cacc, 6 * m.body_parentid[b]);
+    for (int k = 0; k < m.body_dofnum[b]; ++k) {
+      const int i = m.body_dofadr[b] + k;
+      cacc += d.qvel[i] * load6(d.cdof_dot, 6 * i);
+    }
+    store6(d.cacc, 6 * b, cacc);
+    const Inertia c = load_inertia(d.cinert, 10 * b);
+    const Vec6 cvel = load6(d.cvel, 6 * b);
+    store6(d.cfrc_int, 6 * b, mul_inertia(c, cacc) + cross_force(cvel, mul_inertia(c, cvel)));
+  }
+  for (int b = m.size.nbody - 1; b > 0; --b) {
+    const int p = m.body_parentid[b];
+    if (p > 0) store6(d.cfrc_int, 6 * p, load6(d.cfrc_int, 6 * p) + load6(d.cfrc_int, 6 * b));
+  }
+  for (int i = 0; i < m.size.nv; ++i)
+    d.qfrc_bias[i] = dot(cdof_of(d, i), load6(d.cfrc_int, 6 * m.dof_bodyid[i]));
+}
+
+}  // namespace lockstep
