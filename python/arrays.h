@@ -1,0 +1,57 @@
+// Array plumbing for the Python bindings: MuJoCo-shaped NumPy views of Model arrays and of the
+// simulator's state buffer (zero copy), and a small CUDA array type that speaks
+// __cuda_array_interface__ (v3) and DLPack. No physics here.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+#include "engine/simulator.h"
+
+namespace lockstep::py_arrays {
+
+namespace py = pybind11;
+
+// A count expression of LS_MODEL_ARRAYS / LS_STATE_FIELDS ("nbody * 3", "nv * nv", "1"),
+// split into its factors ({"nbody", "3"}). Empty if it is not a plain product of Sizes names
+// and integer literals; shapes then fall back to a flat count.
+std::vector<std::string> count_factors(const char* expr);
+
+// Value of Sizes member `name` ("nq", "nbody", ...); -1 if Sizes has no such member.
+int size_value(const Sizes& size, const std::string& name);
+// Names of the Sizes members, in declaration order.
+const std::vector<std::string>& size_names();
+
+// Per-object shape of an array whose count is `count` with factors `factors` under `size`:
+// the factors evaluated ({nbody, 3}); for state fields (`state` = true) a trailing factor 9 is
+// a row-major 3x3 matrix ({nbody, 3, 3}) and the constant count 1 is a per-world scalar ({}).
+// Falls back to {count} where the factors do not multiply to `count`.
+std::vector<py::ssize_t> field_dims(const std::vector<std::string>& factors, const Sizes& size,
+                                    long long count, bool state);
+// The same as text, e.g. "(num_worlds, nbody, 3, 3)"; `lead` is the leading dimension's name
+// (empty for model arrays).
+std::string shape_text(const std::vector<std::string>& factors, bool state,
+                       const std::string& lead);
+
+// Read-only NumPy array over `data` with shape `dims`, kept alive by `owner`.
+template <class T>
+py::array readonly_array(const T* data, const std::vector<py::ssize_t>& dims, py::handle owner) {
+  py::array_t<T> a(dims, data, owner);
+  a.attr("setflags")(py::arg("write") = false);
+  return std::move(a);
+}
+
+// Zero-copy view of a state field: shape (num_worlds, *dims), strides from `ref`. A writable
+// float32 NumPy array for host memory; for device memory a torch.Tensor if torch can be
+// imported, else a DeviceArray. `owner` (the Python Simulator) is kept alive by the view.
+py::object field_view(const FieldRef& ref, const std::vector<py::ssize_t>& dims,
+                      py::handle owner);
+
+// Registers DeviceArray in module m.
+void bind_device_array(py::module_& m);
+
+}  // namespace lockstep::py_arrays
