@@ -43,6 +43,7 @@ struct Sizes {
   int nexclude = 0;  // explicit <contact><exclude>
   int ncollision = 0;  // compiled candidate geom pairs (engine/collision_pairs.h)
   int ncon_max = 0;    // contact slots, sum of collision_connum
+  int nefc_max = 0;    // constraint row slots: limits, then contacts (engine/constraint.h)
 };
 
 // Every Model array: X(type, name, count, comment). `count` is an expression in Sizes.
@@ -150,7 +151,11 @@ struct Sizes {
   X(float, collision_gap, ncollision, "gap [m]: includemargin = margin - gap")                  \
   X(int, collision_conadr, ncollision, "first contact slot")                                    \
   X(int, collision_connum, ncollision, "number of contact slots")                               \
-  X(int, slot_collisionid, ncon_max, "candidate pair owning each contact slot")
+  X(int, slot_collisionid, ncon_max, "candidate pair owning each contact slot")            \
+  X(int, slot_efcadr, ncon_max, "first constraint row of each contact slot")                  \
+  X(int, jnt_efcadr, njnt, "first of 2 limit rows (lower, upper); -1 if not limited")        \
+  X(int, tendon_efcadr, ntendon, "first of 2 limit rows (lower, upper); -1 if not limited")  \
+  X(float, stat_meaninertia, 1, "mean diagonal of qM at qpos0 (solver tolerance scale)")
 
 // Read-only view of a Model's arrays, host or device; copied by value into kernels.
 struct ModelView {

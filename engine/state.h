@@ -66,7 +66,20 @@ namespace lockstep {
   X(contact_frame, ncon_max * 9, "contact frame, rows n (geom1 -> geom2), t1, t2")          \
   X(contact_active, ncon_max, "1 if the slot holds a contact (dist < margin), else 0")      \
   X(contact_geom, ncon_max * 2, "geom1, geom2 ids of the slot (stored as floats)")          \
-  X(contact_overflow, 1, "1 if a pair found more contacts than its slots (never, see collision.h)")
+  X(contact_overflow, 1, "1 if a pair found more contacts than its slots (never, see collision.h)") \
+  X(contact_force, ncon_max * 6, "contact force in the contact frame: normal, t1, t2, spin, roll1, roll2") \
+  X(nefc, 1, "number of active constraint rows")                                            \
+  X(efc_active, nefc_max, "1 if the row is active (a limit or contact within its margin)")  \
+  X(efc_J, nefc_max * nv, "constraint Jacobian, dense row-major")                            \
+  X(efc_pos, nefc_max, "constraint violation (distance) [m or rad]")                        \
+  X(efc_margin, nefc_max, "margin of the row [m or rad]")                                  \
+  X(efc_R, nefc_max, "regulariser R")                                                       \
+  X(efc_aref, nefc_max, "reference acceleration")                                           \
+  X(efc_force, nefc_max, "constraint force of the row")                                     \
+  X(efc_scratch, nefc_max * (nv + 2), "solver scratch: M^-1 J' rows (PGS), J·p and jar")     \
+  X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
+  X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
+  X(solver_niter, 1, "solver iterations taken in the last solve")
 
 // A per-world strided array: element i at p[i * s].
 template <class T>
@@ -93,9 +106,10 @@ struct StateLayout {
   static StateLayout make(const Sizes& s) {
     StateLayout l;
     const int nq = s.nq, nv = s.nv, nu = s.nu, na = s.na, nbody = s.nbody, njnt = s.njnt,
-              ngeom = s.ngeom, nsite = s.nsite, ntendon = s.ntendon, ncon_max = s.ncon_max;
+              ngeom = s.ngeom, nsite = s.nsite, ntendon = s.ntendon, ncon_max = s.ncon_max,
+              nefc_max = s.nefc_max;
     (void)nq, (void)nv, (void)nu, (void)na, (void)nbody, (void)njnt, (void)ngeom, (void)nsite,
-        (void)ntendon, (void)ncon_max;
+        (void)ntendon, (void)ncon_max, (void)nefc_max;
     int off = 0;
 #define LS_X(name, count, comment) \
   l.name##_off = off;              \
