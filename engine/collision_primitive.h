@@ -1,0 +1,394 @@
+// Narrowphase: contacts between pairs of primitive geoms (plane, sphere, capsule, cylinder, box),
+// with MuJoCo's conventions (mujoco 3.3.7, checked numerically by
+// tests/python/test_collision_vs_mujoco.py):
+//   - geom1 has the lower GeomType; the normal (frame row 0) points from geom1 to geom2;
+//   - dist is the signed surface distance [m], negative in penetration;
+//   - pos lies midway between the two surfaces along the normal;
+//   - frame rows are (n, t1, t2); t1 is (0,1,0), or (0,0,1) if |n_y| >= 0.5, made orthogonal to n,
+//     unless a primitive proposes its own t1 (plane-capsule: the capsule axis); t2 = n x t1.
+//
+// Every primitive fills a fixed number K of Contact slots (collision_num_slots). A slot whose
+// `exists` is 0 holds no candidate (for example the second point of two capsules that are not
+// parallel); the driver marks a slot active iff exists && dist < margin. Primitives never test the
+// margin themselves: the result is a continuous function of the poses plus a mask, so every world
+// runs the same instructions. Branches on per-world state that remain are written as selects
+// (`c ? a : b` on floats/vectors, both sides computed), except where a comment says otherwise.
+#pragma once
+
+#include "engine/defs.h"
+#include "engine/math.h"
+
+namespace lockstep {
+
+// Narrowphase routine of a candidate pair, decided when the model is compiled.
+enum CollisionFunc : int {
+  kColPlaneSphere = 0,
+  kColPlaneCapsule,
+  kColPlaneBox,
+  kColPlaneCylinder,
+  kColSphereSphere,
+  kColSphereCapsule,
+  kColSphereBox,
+  kColCapsuleCapsule,
+  kColCapsuleBox,
+  kColBoxBox,
+  kColNumFuncs
+};
+constexpr int kMaxContactSlots = 8;  // most slots of any routine (box-box)
+
+// Contact slots per routine (MuJoCo's maximum number of contacts for that pair of types).
+LS_HD int collision_num_slots(int func) {
+  switch (func) {
+    case kColPlaneCapsule: return 2;
+    case kColPlaneBox: return 4;
+    case kColPlaneCylinder: return 4;
+    case kColCapsuleCapsule: return 2;
+    case kColCapsuleBox: return 2;
+    case kColBoxBox: return 8;
+    default: return 1;
+  }
+}
+
+// A geom's world pose: position [m], rotation (row-major, columns = geom axes), geom_size.
+struct GeomPose {
+  Vec3 pos;
+  Mat3 mat;
+  Vec3 size;
+};
+
+// One contact candidate.
+struct Contact {
+  float dist;    // signed distance [m]
+  Vec3 pos;      // position [m]
+  Mat3 frame;    // rows n (geom1 -> geom2), t1, t2
+  float exists;  // 1 if the slot holds a candidate, 0 otherwise
+};
+
+LS_HD Vec3 select(bool c, Vec3 a, Vec3 b) { return {c ? a.x : b.x, c ? a.y : b.y, c ? a.z : b.z}; }
+LS_HD float clampf(float x, float lo, float hi) { return fminf(fmaxf(x, lo), hi); }
+
+// MuJoCo's contact frame: rows n, t1, t2 from a unit normal and an optional tangent hint (zero
+// vector: default). n_y decides the default seed, so that the seed is never parallel to n.
+LS_HD Mat3 contact_frame(Vec3 n, Vec3 t1_hint) {
+  Vec3 seed = fabsf(n.y) < 0.5f ? Vec3{0, 1, 0} : Vec3{0, 0, 1};
+  Vec3 t = select(dot(t1_hint, t1_hint) < 0.25f, seed, t1_hint);
+  t = normalize(t - dot(n, t) * n);
+  Vec3 t2 = cross(n, t);
+  return {{n.x, n.y, n.z, t.x, t.y, t.z, t2.x, t2.y, t2.z}};
+}
+
+LS_HD Contact make_contact(float dist, Vec3 pos, Vec3 n, Vec3 t1_hint = {0, 0, 0},
+                           float exists = 1.0f) {
+  return {dist, pos, contact_frame(n, t1_hint), exists};
+}
+
+// Two spheres (or sphere-swept points): centres c1, c2 [m], radii r1, r2 [m].
+// n = (c2 - c1)/|c2 - c1| ((1,0,0) if the centres coincide), dist = |c2 - c1| - r1 - r2,
+// pos = c1 + n (r1 + dist/2).
+LS_HD Contact sphere_sphere_raw(Vec3 c1, float r1, Vec3 c2, float r2) {
+  Vec3 n = normalize(c2 - c1);
+  float dist = norm(c2 - c1) - r1 - r2;
+  return make_contact(dist, c1 + (r1 + 0.5f * dist) * n, n);
+}
+
+LS_HD Vec3 plane_normal(const GeomPose& p) { return column(p.mat, 2); }
+LS_HD Vec3 geom_axis(const GeomPose& g) { return column(g.mat, 2); }
+
+// Plane (geom1) - sphere at c with radius r. pos = c - n (r + dist/2).
+LS_HD Contact plane_sphere_raw(const GeomPose& plane, Vec3 c, float r, Vec3 t1_hint) {
+  Vec3 n = plane_normal(plane);
+  float dist = dot(c - plane.pos, n) - r;
+  return make_contact(dist, c - (r + 0.5f * dist) * n, n, t1_hint);
+}
+
+// ---- plane - X -------------------------------------------------------------------------------
+
+// 1 slot.
+LS_HD void collide_plane_sphere(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  out[0] = plane_sphere_raw(g1, g2.pos, g2.size.x, Vec3{0, 0, 0});
+}
+
+// 2 slots: the end spheres, +axis end first; t1 = capsule axis (as MuJoCo).
+LS_HD void collide_plane_capsule(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  Vec3 axis = geom_axis(g2);
+  Vec3 seg = g2.size.y * axis;
+  out[0] = plane_sphere_raw(g1, g2.pos + seg, g2.size.x, axis);
+  out[1] = plane_sphere_raw(g1, g2.pos - seg, g2.size.x, axis);
+}
+
+// 4 slots: the 4 corners on the plane's side of the box centre. Corner i of MuJoCo's loop has
+// local coordinates (±sx, ±sy, ±sz) with signs from bits 0, 1, 2 of i; corner 7-i is its mirror,
+// so slot i (i < 4) takes whichever of corners i and 7-i faces the plane (a select). MuJoCo keeps
+// the first 4 of these in corner order; here slot order is by pair, so the set of contacts is the
+// same but their order differs (only ties, a corner exactly level with the centre, differ in set).
+LS_HD void collide_plane_box(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  Vec3 n = plane_normal(g1);
+  float dist0 = dot(g2.pos - g1.pos, n);
+  for (int i = 0; i < 4; ++i) {
+    Vec3 local{(i & 1) ? g2.size.x : -g2.size.x, (i & 2) ? g2.size.y : -g2.size.y,
+               (i & 4) ? g2.size.z : -g2.size.z};
+    Vec3 v = mul(g2.mat, local);
+    float ld = dot(n, v);
+    v = select(ld <= 0.0f, v, -v);
+    float dist = dist0 - fabsf(ld);
+    out[i] = make_contact(dist, g2.pos + v - (0.5f * dist) * n, n);
+  }
+}
+
+// 4 slots, MuJoCo's rule: with the cylinder axis a turned to point into the plane and r the
+// rim direction reaching deepest (scaled by the radius), (1) the deepest rim point of the near
+// disk, (2) the same rim point on the far disk, (3, 4) the near-disk rim points at +-120 degrees
+// from (1). If the axis is parallel to the normal, r is the cylinder's local x axis (MuJoCo's
+// choice); the threshold on |n - (n.a)a|^2 is float32's, MuJoCo uses 1e-15.
+LS_HD void collide_plane_cylinder(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  Vec3 n = plane_normal(g1);
+  float radius = g2.size.x, half = g2.size.y;
+  Vec3 a = geom_axis(g2);
+  float prjaxis = dot(a, n);
+  a = select(prjaxis > 0.0f, -a, a);
+  prjaxis = -fabsf(prjaxis);
+  float dist0 = dot(g2.pos - g1.pos, n);
+  Vec3 perp = prjaxis * a - n;  // rim direction towards the plane, unnormalised
+  float len2 = dot(perp, perp);
+  Vec3 vec = radius * select(len2 < 1e-12f, column(g2.mat, 0), (1.0f / sqrtf(fmaxf(len2, 1e-30f))) * perp);
+  float prjvec = dot(vec, n);
+  Vec3 near = g2.pos + half * a;
+  Vec3 far = g2.pos - half * a;
+  Vec3 w = 0.8660254037844386f * cross(vec, a);
+
+  float d1 = dist0 + prjaxis * half + prjvec;
+  float d2 = dist0 - prjaxis * half + prjvec;
+  float d3 = dist0 + prjaxis * half - 0.5f * prjvec;
+  Vec3 p1 = near + vec, p2 = far + vec;
+  Vec3 p3 = near - 0.5f * vec + w, p4 = near - 0.5f * vec - w;
+  Vec3 none{0, 0, 0};
+  out[0] = make_contact(d1, p1 - (0.5f * d1) * n, n, none);
+  out[1] = make_contact(d2, p2 - (0.5f * d2) * n, n, none);
+  out[2] = make_contact(d3, p3 - (0.5f * d3) * n, n, none);
+  out[3] = make_contact(d3, p4 - (0.5f * d3) * n, n, none);
+}
+
+// ---- sphere - X ------------------------------------------------------------------------------
+
+LS_HD void collide_sphere_sphere(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  out[0] = sphere_sphere_raw(g1.pos, g1.size.x, g2.pos, g2.size.x);
+}
+
+// Sphere against the nearest point of the capsule's segment.
+LS_HD void collide_sphere_capsule(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  Vec3 axis = geom_axis(g2);
+  float t = clampf(dot(g1.pos - g2.pos, axis), -g2.size.y, g2.size.y);
+  out[0] = sphere_sphere_raw(g1.pos, g1.size.x, g2.pos + t * axis, g2.size.x);
+}
+
+// Sphere (centre c, radius r; geom1) against a box (geom2). Outside the box: n runs from the
+// centre to the nearest box point. Inside: the face of least penetration, n into the box.
+LS_HD Contact sphere_box_raw(Vec3 c, float r, const GeomPose& box) {
+  Vec3 s = box.size;
+  Vec3 t = mul_transpose(box.mat, c - box.pos);  // centre in the box frame
+  Vec3 cl{clampf(t.x, -s.x, s.x), clampf(t.y, -s.y, s.y), clampf(t.z, -s.z, s.z)};
+  Vec3 out_v = cl - t;
+  float out_len = norm(out_v);
+  bool outside = fmaxf(fabsf(t.x) - s.x, fmaxf(fabsf(t.y) - s.y, fabsf(t.z) - s.z)) > 0.0f;
+  // inside: smallest face clearance, ties to the lower axis
+  float ex = s.x - fabsf(t.x), ey = s.y - fabsf(t.y), ez = s.z - fabsf(t.z);
+  bool use_x = ex <= ey && ex <= ez;
+  bool use_y = !use_x && ey <= ez;
+  float e = use_x ? ex : use_y ? ey : ez;
+  float tk = use_x ? t.x : use_y ? t.y : t.z;
+  float sg = tk > 0.0f ? -1.0f : 1.0f;
+  Vec3 n_in{use_x ? sg : 0.0f, use_y ? sg : 0.0f, (!use_x && !use_y) ? sg : 0.0f};
+  Vec3 n_out = (1.0f / fmaxf(out_len, 1e-30f)) * out_v;
+  Vec3 n_local = select(outside, n_out, n_in);
+  float dist = outside ? out_len - r : -e - r;
+  Vec3 n = mul(box.mat, n_local);
+  return make_contact(dist, c + (r + 0.5f * dist) * n, n);
+}
+
+LS_HD void collide_sphere_box(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  out[0] = sphere_box_raw(g1.pos, g1.size.x, g2);
+}
+
+// ---- capsule - X -----------------------------------------------------------------------------
+
+// 2 slots. Non-parallel axes: one contact between the nearest points of the two segments.
+// Parallel axes (sin^2 of the angle below 1e-10; MuJoCo: det < 1e-15 in absolute terms, which
+// float32 cannot resolve): two contacts, from each end of capsule 1 (+axis first) to its
+// nearest point on segment 2.
+LS_HD void collide_capsule_capsule(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  Vec3 a1 = g1.size.y * geom_axis(g1), a2 = g2.size.y * geom_axis(g2);
+  Vec3 dif = g1.pos - g2.pos;
+  float ma = dot(a1, a1), mb = -dot(a1, a2), mc = dot(a2, a2);
+  float u = -dot(a1, dif), v = dot(a2, dif);
+  Vec3 cr = cross(a1, a2);
+  float det = dot(cr, cr);  // = ma mc - mb^2 without cancellation
+  bool parallel = det < fmaxf(1e-15f, 1e-10f * ma * mc);
+  float inv_det = 1.0f / fmaxf(det, 1e-30f);
+  float x1 = (mc * u - mb * v) * inv_det, x2 = (ma * v - mb * u) * inv_det;
+  // clamp x1, then x2 (MuJoCo's order)
+  x2 = x1 > 1.0f ? (v - mb) / mc : x1 < -1.0f ? (v + mb) / mc : x2;
+  x1 = clampf(x1, -1.0f, 1.0f);
+  x1 = x2 > 1.0f ? clampf((u - mb) / ma, -1.0f, 1.0f)
+                 : x2 < -1.0f ? clampf((u + mb) / ma, -1.0f, 1.0f) : x1;
+  x2 = clampf(x2, -1.0f, 1.0f);
+  Contact gen = sphere_sphere_raw(g1.pos + x1 * a1, g1.size.x, g2.pos + x2 * a2, g2.size.x);
+  float xa = clampf((v - mb) / mc, -1.0f, 1.0f), xb = clampf((v + mb) / mc, -1.0f, 1.0f);
+  Contact pa = sphere_sphere_raw(g1.pos + a1, g1.size.x, g2.pos + xa * a2, g2.size.x);
+  Contact pb = sphere_sphere_raw(g1.pos - a1, g1.size.x, g2.pos + xb * a2, g2.size.x);
+  // per-world select between the two cases (whole-struct copy, no divergent work)
+  out[0] = parallel ? pa : gen;
+  out[1] = pb;
+  out[1].exists = parallel ? 1.0f : 0.0f;
+}
+
+// Signed distance [m] from a point p (box frame) to a box of half sizes s.
+LS_HD float box_sdf(Vec3 p, Vec3 s) {
+  Vec3 q{fabsf(p.x) - s.x, fabsf(p.y) - s.y, fabsf(p.z) - s.z};
+  Vec3 qp{fmaxf(q.x, 0.0f), fmaxf(q.y, 0.0f), fmaxf(q.z, 0.0f)};
+  return norm(qp) + fminf(fmaxf(q.x, fmaxf(q.y, q.z)), 0.0f);
+}
+
+// 2 slots. (1) The sphere-box contact at the point of the capsule's segment nearest to (or
+// deepest in) the box: the signed distance to a convex set is convex along the segment, so a
+// fixed-count golden-section search finds it with no data-dependent trip count. (2) the
+// sphere-box contact at the end of the segment farther along from (1), so that a capsule lying on
+// a face gets a second support point.
+LS_HD void collide_capsule_box(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  Vec3 axis = geom_axis(g1);
+  float half = g1.size.y;
+  Vec3 c = mul_transpose(g2.mat, g1.pos - g2.pos);
+  Vec3 a = mul_transpose(g2.mat, axis);
+  const float g = 0.6180339887498949f;  // 1/phi
+  float lo = -half, hi = half;
+  float xc = hi - g * (hi - lo), xd = lo + g * (hi - lo);
+  float fc = box_sdf(c + xc * a, g2.size), fd = box_sdf(c + xd * a, g2.size);
+  for (int it = 0; it < 40; ++it) {  // fixed trip count: bracket shrinks to 0.618^40 ~ 5e-9
+    bool left = fc <= fd;            // minimum lies in [lo, xd]
+    lo = left ? lo : xc;
+    hi = left ? xd : hi;
+    float keep = left ? xc : xd, fkeep = left ? fc : fd;
+    float xn = left ? hi - g * (hi - lo) : lo + g * (hi - lo);
+    float fn = box_sdf(c + xn * a, g2.size);
+    xc = left ? xn : keep;
+    fc = left ? fn : fkeep;
+    xd = left ? keep : xn;
+    fd = left ? fkeep : fn;
+  }
+  float x = 0.5f * (lo + hi);
+  out[0] = sphere_box_raw(g1.pos + x * axis, g1.size.x, g2);
+  float xe = x > 0.0f ? -half : half;
+  out[1] = sphere_box_raw(g1.pos + xe * axis, g1.size.x, g2);
+}
+
+// ---- box - box -------------------------------------------------------------------------------
+
+// Radius of a box's projection onto unit axis L (box axes = columns of mat).
+LS_HD float box_project(const Mat3& mat, Vec3 s, Vec3 L) {
+  return s.x * fabsf(dot(L, column(mat, 0))) + s.y * fabsf(dot(L, column(mat, 1))) +
+         s.z * fabsf(dot(L, column(mat, 2)));
+}
+
+LS_HD float vec_get(Vec3 v, int i) { return i == 0 ? v.x : i == 1 ? v.y : v.z; }
+
+// 8 slots. Separating-axis test over the 15 axes (3 + 3 face normals, 9 edge crosses; edges win
+// only by a 1e-4 m lead, so near-ties go to faces). Face axis: the face of the reference box
+// along the axis and the most anti-parallel face of the other (incident) box; slots 0-3 hold
+// the incident face's corners that lie over the reference face, slots 4-7 the reference face's
+// corners that lie under the incident face, each at its distance along the reference normal and
+// the midpoint position. Edge axis: one contact (slot 0) midway between the nearest points of
+// the two deepest edges. This is not MuJoCo's box-box routine (which also returns the crossing
+// points of the two faces' edges and sometimes uses an edge normal for a face contact), see the
+// agreement figures in tests/python/test_collision_vs_mujoco.py.
+LS_HD void collide_box_box(const GeomPose& g1, const GeomPose& g2, Contact* out) {
+  Vec3 dpos = g2.pos - g1.pos;
+  float best = -1e30f;
+  Vec3 n{0, 0, 1};
+  int kind = 0, ia = 0, ib = 0;  // kind 0: face of 1 (axis ia), 1: face of 2 (axis ib), 2: edge
+  for (int i = 0; i < 6; ++i) {
+    Vec3 L = i < 3 ? column(g1.mat, i) : column(g2.mat, i - 3);
+    float ld = dot(L, dpos);
+    float sep = fabsf(ld) - box_project(g1.mat, g1.size, L) - box_project(g2.mat, g2.size, L);
+    bool take = sep > best;
+    best = take ? sep : best;
+    n = select(take, ld >= 0.0f ? L : -L, n);
+    kind = take ? (i < 3 ? 0 : 1) : kind;
+    ia = take && i < 3 ? i : ia;
+    ib = take && i >= 3 ? i - 3 : ib;
+  }
+  float best_face = best;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      Vec3 L = cross(column(g1.mat, i), column(g2.mat, j));
+      float len = norm(L);
+      L = (1.0f / fmaxf(len, 1e-30f)) * L;
+      float ld = dot(L, dpos);
+      float sep = fabsf(ld) - box_project(g1.mat, g1.size, L) - box_project(g2.mat, g2.size, L);
+      bool take = len > 1e-4f && sep > best && sep > best_face + 1e-4f;
+      best = take ? sep : best;
+      n = select(take, ld >= 0.0f ? L : -L, n);
+      kind = take ? 2 : kind;
+      ia = take ? i : ia;
+      ib = take ? j : ib;
+    }
+
+  // ---- face contact: reference r, incident q; nr = outward normal of the reference face
+  const bool ref1 = kind != 1;  // for an edge axis these are computed and then discarded
+  const GeomPose& r = ref1 ? g1 : g2;
+  const GeomPose& q = ref1 ? g2 : g1;
+  const int kr = ref1 ? ia : ib;
+  Vec3 nr = ref1 ? n : -n;
+  int ku = (kr + 1) % 3, kv = (kr + 2) % 3;
+  Vec3 u = column(r.mat, ku), v = column(r.mat, kv);
+  float su = vec_get(r.size, ku), sv = vec_get(r.size, kv);
+  Vec3 fc = r.pos + vec_get(r.size, kr) * nr;
+  // incident face: axis of q most parallel to nr, its face pointing back at r
+  float p0 = dot(column(q.mat, 0), nr), p1 = dot(column(q.mat, 1), nr), p2 = dot(column(q.mat, 2), nr);
+  int kq = fabsf(p0) >= fabsf(p1) && fabsf(p0) >= fabsf(p2) ? 0 : fabsf(p1) >= fabsf(p2) ? 1 : 2;
+  float pq = kq == 0 ? p0 : kq == 1 ? p1 : p2;
+  Vec3 nq = (pq > 0.0f ? -1.0f : 1.0f) * column(q.mat, kq);  // outward, towards r
+  int qu = (kq + 1) % 3, qv = (kq + 2) % 3;
+  Vec3 uq = column(q.mat, qu), vq = column(q.mat, qv);
+  float squ = vec_get(q.size, qu), sqv = vec_get(q.size, qv);
+  Vec3 fq = q.pos + vec_get(q.size, kq) * nq;
+  Vec3 nout = ref1 ? nr : -nr;  // geom1 -> geom2
+  const float kTol = 1e-6f;
+  for (int c = 0; c < 4; ++c) {
+    float a = (c & 1) ? 1.0f : -1.0f, b = (c & 2) ? 1.0f : -1.0f;
+    // incident corner over the reference face
+    Vec3 pc = fq + (a * squ) * uq + (b * sqv) * vq;
+    Vec3 rel = pc - fc;
+    float dist = dot(rel, nr);
+    bool inside = fabsf(dot(rel, u)) <= su + kTol && fabsf(dot(rel, v)) <= sv + kTol;
+    out[c] = make_contact(dist, pc - (0.5f * dist) * nr, nout, Vec3{0, 0, 0},
+                          inside && kind != 2 ? 1.0f : 0.0f);
+    // reference corner under the incident face
+    Vec3 rc = fc + (a * su) * u + (b * sv) * v;
+    Vec3 relq = rc - fq;
+    float cosq = fmaxf(fabsf(dot(nq, nr)), 1e-6f);
+    float distq = dot(relq, nq) / cosq;
+    Vec3 onq = rc + distq * nr;  // where the line along nr meets the incident face plane
+    Vec3 relo = onq - fq;
+    bool under = fabsf(dot(relo, uq)) <= squ + kTol && fabsf(dot(relo, vq)) <= sqv + kTol;
+    out[4 + c] = make_contact(distq, rc + (0.5f * distq) * nr, nout, Vec3{0, 0, 0},
+                              under && kind != 2 ? 1.0f : 0.0f);
+  }
+
+  // ---- edge contact: deepest edge of box 1 along axis ia, of box 2 along ib (n: 1 -> 2)
+  Vec3 e1 = g1.pos, e2 = g2.pos;
+  for (int k = 0; k < 3; ++k) {
+    Vec3 c1 = column(g1.mat, k), c2 = column(g2.mat, k);
+    e1 += (k == ia ? 0.0f : vec_get(g1.size, k) * (dot(c1, n) >= 0.0f ? 1.0f : -1.0f)) * c1;
+    e2 -= (k == ib ? 0.0f : vec_get(g2.size, k) * (dot(c2, n) >= 0.0f ? 1.0f : -1.0f)) * c2;
+  }
+  Vec3 d1 = column(g1.mat, ia), d2 = column(g2.mat, ib);
+  float l1 = vec_get(g1.size, ia), l2 = vec_get(g2.size, ib);
+  Vec3 w = e1 - e2;
+  float b12 = dot(d1, d2), den = fmaxf(1.0f - b12 * b12, 1e-12f);
+  float t1 = clampf((b12 * dot(d2, w) - dot(d1, w)) / den, -l1, l1);
+  float t2 = clampf(dot(d2, w + t1 * d1), -l2, l2);
+  Vec3 mid = 0.5f * ((e1 + t1 * d1) + (e2 + t2 * d2));
+  Contact edge = make_contact(best, mid, n);
+  out[0] = kind == 2 ? edge : out[0];
+}
+
+}  // namespace lockstep
