@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Second command: installs dependencies, builds and runs every test.
+#   1. apt: build deps + GoogleTest;  pip: numpy, pytest, mujoco (the test oracle) and `pip install .`
+#   2. C++: build/ with LOCKSTEP_TESTS=ON, then ctest
+#   3. Python: pytest tests/python
+# Exits non-zero if any step fails (ctest and pytest both run, so one report shows both);
+# "no tests" counts as a failure for both runners.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$LS_ROOT"
+start=$SECONDS
+
+ls_install_build_deps tests
+ls_setup_python
+
+ls_log "pip install test requirements"
+"$LS_PY" -m pip install -q --disable-pip-version-check -r requirements-test.txt
+
+# Without a GPU the wheel needs no CUDA backend: the C++ build below still compiles the kernels.
+wheel_cuda=AUTO
+ls_have_gpu || wheel_cuda=OFF
+ls_log "pip install . (LOCKSTEP_CUDA=$wheel_cuda)"
+"$LS_PY" -m pip install -q --disable-pip-version-check . -C cmake.define.LOCKSTEP_CUDA=$wheel_cuda
+
+ls_cmake_build build -DLOCKSTEP_TESTS=ON -DLOCKSTEP_BENCH=ON -DLOCKSTEP_PYTHON=OFF
+
+failed=()
+ls_log "ctest"
+ctest --test-dir build --output-on-failure --no-tests=error -j "$LS_JOBS" || failed+=(ctest)
+
+ls_log "pytest tests/python"
+set +e
+"$LS_PY" -m pytest tests/python -q -p no:cacheprovider
+rc=$?
+set -e
+case $rc in
+  0) ;;
+  5) echo "pytest collected no tests" >&2; failed+=(pytest) ;;
+  *) failed+=(pytest) ;;
+esac
+
+ls_log "done in $((SECONDS - start)) s"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "all tests passed"
