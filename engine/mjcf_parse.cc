@@ -496,6 +496,15 @@ class Parser {
   }
 
   void parse_geom(const XMLElement* e, GeomSpec* g, bool in_default) {
+    // Type first, so that a mesh geom is reported as such rather than by its mesh attribute.
+    read_keyword(e, "type", {{"plane", kGeomPlane}, {"hfield", kGeomHfield},
+                             {"sphere", kGeomSphere}, {"capsule", kGeomCapsule},
+                             {"ellipsoid", kGeomEllipsoid}, {"cylinder", kGeomCylinder},
+                             {"box", kGeomBox}, {"mesh", kGeomMesh}, {"sdf", -1}}, &g->type);
+    if (g->type == kGeomMesh || g->type == kGeomHfield || g->type < 0)
+      error(e, "type", "mesh, hfield and sdf geoms are not supported by Lockstep");
+    for (const char* a : {"mesh", "hfield"})
+      if (e->Attribute(a)) error(e, a, "mesh and hfield geoms are not supported by Lockstep");
     if (in_default)
       check_attrs(e, {"type", "size", "pos", "quat", "axisangle", "euler", "xyaxes", "zaxis",
                       "density", "mass", "contype", "conaffinity", "condim", "friction", "margin",
@@ -509,12 +518,6 @@ class Parser {
     check_no_children(e);
     g->at = {e->GetLineNum(), "geom"};
     read_string(e, "name", &g->name);
-    read_keyword(e, "type", {{"plane", kGeomPlane}, {"hfield", kGeomHfield},
-                             {"sphere", kGeomSphere}, {"capsule", kGeomCapsule},
-                             {"ellipsoid", kGeomEllipsoid}, {"cylinder", kGeomCylinder},
-                             {"box", kGeomBox}, {"mesh", kGeomMesh}, {"sdf", -1}}, &g->type);
-    if (g->type == kGeomMesh || g->type == kGeomHfield || g->type < 0)
-      error(e, "type", "mesh, hfield and sdf geoms are not supported by Lockstep");
     if (int n = read_numbers(e, "size", g->size, 1, 3)) {
       for (int i = n; i < 3; ++i) g->size[i] = 0;
       g->nsize = n;
