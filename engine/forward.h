@@ -2,10 +2,13 @@
 #pragma once
 
 #include "engine/actuation.h"
+#include "engine/collision.h"
+#include "engine/constraint.h"
 #include "engine/integrate.h"
 #include "engine/kinematics.h"
 #include "engine/passive.h"
 #include "engine/smooth.h"
+#include "engine/solver.h"
 
 namespace lockstep {
 
@@ -32,14 +35,6 @@ LS_HD void smooth_acceleration(const ModelView& m, const Data& d) {
   solve_tree(m, d.qLD, d.qacc_smooth);
 }
 
-// Acceleration of a world with no constraint rows: qacc = qacc_smooth, qfrc_constraint = 0.
-LS_HD void unconstrained(const ModelView& m, const Data& d) {
-  for (int i = 0; i < m.size.nv; ++i) {
-    d.qacc[i] = d.qacc_smooth[i];
-    d.qfrc_constraint[i] = 0;
-  }
-}
-
 // mj_forward: every derived quantity from (qpos, qvel, ctrl, applied forces).
 LS_HD void forward(const ModelView& m, const Data& d) {
   kinematics(m, d);
@@ -47,12 +42,14 @@ LS_HD void forward(const ModelView& m, const Data& d) {
   make_m(m, d);
   factor_tree(m, d.qM, d.qLD);
   tendon(m, d);
+  collision(m, d);
   com_vel(m, d);
+  make_constraint(m, d);
   passive(m, d);
   rne(m, d);
   actuation(m, d);
   smooth_acceleration(m, d);
-  unconstrained(m, d);
+  solve_constraint(m, d);
 }
 
 // Classic RK4 as MuJoCo defines it (Butcher tableau A = [½; 0 ½; 0 0 1], b = (1,2,2,1)/6): each
@@ -101,6 +98,7 @@ LS_HD void step(const ModelView& m, const Data& d) {
   forward(m, d);
   if (m.opt.integrator == kIntRK4) runge_kutta4(m, d);  // Model data
   else euler(m, d);
+  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart[i] = d.qacc[i];
   check_divergence(m, d);
 }
 

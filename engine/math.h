@@ -33,6 +33,8 @@ LS_HD Vec3 normalize(Vec3 a) {
 // False for NaN and ±inf; written without isfinite so it survives fast-math on host and device.
 LS_HD bool is_finite(float x) { return fabsf(x) <= 3.402823466e+38f; }
 
+LS_HD float clampf(float x, float lo, float hi) { return fminf(fmaxf(x, lo), hi); }
+
 LS_HD Vec6 operator+(Vec6 a, Vec6 b) { return {a.ang + b.ang, a.lin + b.lin}; }
 LS_HD Vec6 operator-(Vec6 a, Vec6 b) { return {a.ang - b.ang, a.lin - b.lin}; }
 LS_HD Vec6 operator*(float s, Vec6 a) { return {s * a.ang, s * a.lin}; }

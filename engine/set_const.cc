@@ -14,7 +14,15 @@ void set_const(Model& model) {
   std::vector<float> buffer(layout.per_world, 0.0f);
   const Data d = StateView{buffer.data(), layout, 1, false}.world(0);
   reset_world(m, d);
-  forward(m, d);
+  // Only the smooth quantities are needed (and the inverse weights that constraints use are
+  // what is being computed here).
+  kinematics(m, d);
+  com_pos(m, d);
+  make_m(m, d);
+
+  double trace = 0;
+  for (int i = 0; i < nv; ++i) trace += d.qM[i * nv + i];
+  model.stat_meaninertia.assign(1, nv ? static_cast<float>(trace / nv) : 1.0f);
 
   // Dense M⁻¹ in double: these are constants, computed once.
   Eigen::MatrixXd M(nv, nv);

@@ -8,6 +8,10 @@
 
 namespace lockstep {
 
+// Sub-array starting at entry `off` of a strided array.
+template <class T>
+LS_HD Arr<T> sub(Arr<T> a, int off) { return {a.p + static_cast<ptrdiff_t>(off) * a.s, a.s}; }
+
 LS_HD Vec3 load3(const float* p) { return {p[0], p[1], p[2]}; }
 LS_HD Quat load4(const float* p) { return {p[0], p[1], p[2], p[3]}; }
 LS_HD Vec3 load3(Arr<float> a, int i) { return {a[i], a[i + 1], a[i + 2]}; }

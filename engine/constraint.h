@@ -1,0 +1,226 @@
+// Constraint rows (MuJoCo mj_makeConstraint, mj_makeImpedance, mj_referenceConstraint) for
+// joint limits, fixed-tendon limits and contacts, in MuJoCo's soft-constraint model.
+//
+// Rows live in fixed slots assigned when the model is compiled (compile_constraint_rows):
+// 2 per limited joint or tendon (lower, upper), then each contact slot's rows (pyramidal:
+// 1 if condim = 1 else 2·(condim−1); elliptic: condim). A row is active by mask: a limit when
+// its distance is below its margin, a contact when its slot is active and dist < margin − gap.
+// Inactive rows carry zero Jacobian and zero force, so the solvers see MuJoCo's active set in
+// MuJoCo's order (limits, then contacts).
+#pragma once
+
+#include "engine/support.h"
+
+namespace lockstep {
+
+// Impedance d ∈ (0, 1) at violation `pos` with margin, MuJoCo's solimp sigmoid:
+// solimp = (dmin, dmax, width, midpoint, power), sanitised as MuJoCo does.
+LS_HD float impedance(const float* solimp, float pos, float margin) {
+  const float dmin = clampf(solimp[0], 1e-4f, 0.9999f);
+  const float dmax = clampf(solimp[1], 1e-4f, 0.9999f);
+  const float width = solimp[2];
+  const float mid = clampf(solimp[3], 1e-4f, 0.9999f);
+  const float power = fmaxf(1.0f, solimp[4]);
+  if (dmin == dmax || width <= 1e-15f) return 0.5f * (dmin + dmax);
+  const float x = fabsf(pos - margin) / width;
+  if (x >= 1.0f) return dmax;
+  const float y = x <= mid ? powf(x, power) / powf(mid, power - 1.0f)
+                           : 1.0f - powf(1.0f - x, power) / powf(1.0f - mid, power - 1.0f);
+  return dmin + y * (dmax - dmin);
+}
+
+// Reference-acceleration gains from solref, with dmax = solimp[1]:
+// standard (timeconst, dampratio > 0): B = 2/(dmax·tc), K = 1/(dmax²·tc²·dr²), tc ≥ 2·timestep
+// unless refsafe is off; direct (both ≤ 0): B = −dr/dmax, K = −tc/dmax². Mixed signs → default.
+LS_HD void solref_gains(const ModelView& m, const float* solref, const float* solimp, float* K,
+                        float* B) {
+  float tc = solref[0], dr = solref[1];
+  if ((tc > 0) != (dr > 0) || (tc == 0 && dr == 0)) {
+    tc = 0.02f;
+    dr = 1.0f;
+  }
+  const float dmax = clampf(solimp[1], 1e-4f, 0.9999f);
+  if (tc > 0) {
+    if (!(m.opt.disableflags & kDsblRefsafe)) tc = fmaxf(tc, 2.0f * m.opt.timestep);
+    *B = 2.0f / (dmax * tc);
+    *K = 1.0f / (dmax * dmax * tc * tc * dr * dr);
+  } else {
+    *B = -dr / dmax;
+    *K = -tc / (dmax * dmax);
+  }
+}
+
+// Fills one row: violation pos, margin, solver parameters; R = (1−d)/d·Â.
+// The Jacobian row is written by the caller; aref needs efc velocity (set_row_aref).
+struct RowParams {
+  float pos, margin, K, B, d, R;
+};
+LS_HD RowParams row_params(const ModelView& m, const float* solref, const float* solimp,
+                           float pos, float margin, float diag_approx) {
+  RowParams p;
+  p.pos = pos;
+  p.margin = margin;
+  solref_gains(m, solref, solimp, &p.K, &p.B);
+  p.d = impedance(solimp, pos, margin);
+  p.R = fmaxf(1e-15f, (1.0f - p.d) / p.d * diag_approx);
+  return p;
+}
+
+// aref = −B·(J·qvel) − K·d·(pos − margin).
+LS_HD void write_row(const Data& d, int nv, int r, float active, const RowParams& p, bool spring) {
+  float vel = 0;
+  for (int i = 0; i < nv; ++i) vel += d.efc_J[r * nv + i] * d.qvel[i];
+  d.efc_active[r] = active;
+  d.efc_pos[r] = p.pos;
+  d.efc_margin[r] = p.margin;
+  d.efc_R[r] = p.R;
+  d.efc_aref[r] = active * (-p.B * vel - (spring ? p.K * p.d * (p.pos - p.margin) : 0.0f));
+}
+
+LS_HD void zero_row(const Data& d, int nv, int r) {
+  for (int i = 0; i < nv; ++i) d.efc_J[r * nv + i] = 0;
+}
+
+// Limit rows of joints and tendons.
+LS_HD void limit_rows(const ModelView& m, const Data& d) {
+  const int nv = m.size.nv;
+  const bool enabled = !(m.opt.disableflags & (kDsblLimit | kDsblConstraint));
+  for (int j = 0; j < m.size.njnt; ++j) {
+    const int r = m.jnt_efcadr[j];
+    if (r < 0) continue;  // not limited: Model data
+    const int qa = m.jnt_qposadr[j], da = m.jnt_dofadr[j];
+    const float q = d.qpos[qa];
+    for (int side = 0; side < 2; ++side) {
+      const float dist = side == 0 ? q - m.jnt_range[2 * j] : m.jnt_range[2 * j + 1] - q;
+      const float active = (enabled && dist < m.jnt_margin[j]) ? 1.0f : 0.0f;
+      zero_row(d, nv, r + side);
+      d.efc_J[(r + side) * nv + da] = active * (side == 0 ? 1.0f : -1.0f);
+      const RowParams p = row_params(m, m.jnt_solref + 2 * j, m.jnt_solimp + 5 * j, dist,
+                                     m.jnt_margin[j], m.dof_invweight0[da]);
+      write_row(d, nv, r + side, active, p, true);
+    }
+  }
+  for (int t = 0; t < m.size.ntendon; ++t) {
+    const int r = m.tendon_efcadr[t];
+    if (r < 0) continue;  // Model data
+    const float len = d.ten_length[t];
+    for (int side = 0; side < 2; ++side) {
+      const float dist = side == 0 ? len - m.tendon_range[2 * t] : m.tendon_range[2 * t + 1] - len;
+      const float active = (enabled && dist < m.tendon_margin[t]) ? 1.0f : 0.0f;
+      const float sign = side == 0 ? 1.0f : -1.0f;
+      zero_row(d, nv, r + side);
+      for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
+        d.efc_J[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += active * sign * m.wrap_prm[w];
+      const RowParams p = row_params(m, m.tendon_solref_lim + 2 * t, m.tendon_solimp_lim + 5 * t,
+                                     dist, m.tendon_margin[t], m.tendon_invweight0[t]);
+      write_row(d, nv, r + side, active, p, true);
+    }
+  }
+}
+
+// Number of rows of a contact of dimensionality `condim` under the model's cone.
+LS_HD int contact_rows(const ModelView& m, int condim) {
+  return m.opt.cone == kConeElliptic ? condim : (condim == 1 ? 1 : 2 * (condim - 1));
+}
+
+// Contact rows. The relative velocity of geom2 w.r.t. geom1 at the contact point, projected on
+// the contact frame, gives v6 = [n, t1, t2 (translation); n, t1, t2 (rotation)] per dof.
+// Pyramidal rows: J_n ± μ_k·J_k (k = t1, t2, spin, roll1, roll2), all with pos = dist.
+// Elliptic rows: J_n, J_t1, ... with pos = dist on the normal and no spring on friction rows.
+LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
+  const int nv = m.size.nv;
+  const bool enabled = !(m.opt.disableflags & (kDsblContact | kDsblConstraint));
+  const bool elliptic = m.opt.cone == kConeElliptic;
+  for (int s = 0; s < m.size.ncon_max; ++s) {
+    const int c = m.slot_collisionid[s];
+    const int dim = m.collision_condim[c];
+    const int nrow = contact_rows(m, dim);
+    const int r0 = m.slot_efcadr[s];
+    const float* mu = m.collision_friction + 5 * c;
+    const float dist = d.contact_dist[s];
+    const float includemargin = m.collision_margin[c] - m.collision_gap[c];
+    const float active =
+        (enabled && d.contact_active[s] > 0 && dist < includemargin) ? 1.0f : 0.0f;
+    for (int k = 0; k < nrow; ++k) zero_row(d, nv, r0 + k);
+    for (int k = 0; k < 6; ++k) d.contact_force[6 * s + k] = 0;
+
+    const Vec3 pos = load3(d.contact_pos, 3 * s);
+    const Vec3 n = load3(d.contact_frame, 9 * s), t1 = load3(d.contact_frame, 9 * s + 3),
+               t2 = load3(d.contact_frame, 9 * s + 6);
+    const int b1 = m.geom_bodyid[m.collision_geom1[c]], b2 = m.geom_bodyid[m.collision_geom2[c]];
+    for (int side = 0; side < 2; ++side) {
+      const int b = side == 0 ? b1 : b2;
+      const float sign = active * (side == 0 ? -1.0f : 1.0f);
+      const Vec3 com = load3(d.subtree_com, 3 * m.body_rootid[b]);
+      for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) {
+        Vec3 jp, jr;
+        jac_column(cdof_of(d, i), pos, com, &jp, &jr);
+        const float v6[6] = {dot(n, jp), dot(t1, jp), dot(t2, jp),
+                             dot(n, jr), dot(t1, jr), dot(t2, jr)};
+        if (elliptic) {
+          for (int k = 0; k < nrow; ++k) d.efc_J[(r0 + k) * nv + i] += sign * v6[k];
+        } else if (dim == 1) {
+          d.efc_J[r0 * nv + i] += sign * v6[0];
+        } else {
+          for (int k = 0; k < dim - 1; ++k) {
+            d.efc_J[(r0 + 2 * k) * nv + i] += sign * (v6[0] + mu[k] * v6[k + 1]);
+            d.efc_J[(r0 + 2 * k + 1) * nv + i] += sign * (v6[0] - mu[k] * v6[k + 1]);
+          }
+        }
+      }
+    }
+
+    // Regulariser from the qpos0 inverse weights of both bodies (MuJoCo's diagApprox), then
+    // MuJoCo's cone adjustments: R1 = R0/impratio, μ_reg = μ0·sqrt(R1/R0).
+    const float tran = m.body_invweight0[2 * b1] + m.body_invweight0[2 * b2];
+    const float* solref = m.collision_solref + 2 * c;
+    const float* solimp = m.collision_solimp + 5 * c;
+    RowParams p0 = row_params(m, solref, solimp, dist, includemargin,
+                              (!elliptic && dim > 1) ? tran + mu[0] * mu[0] * tran : tran);
+    const float R1 = p0.R / m.opt.impratio;
+    const float mu_reg = mu[0] * sqrtf(R1 / p0.R);
+    for (int k = 0; k < nrow; ++k) {
+      RowParams p = p0;
+      bool spring = true;
+      if (!elliptic && dim > 1) {
+        p.R = 2.0f * mu_reg * mu_reg * p0.R;
+      } else if (elliptic && k > 0) {
+        p.R = R1 * mu[0] * mu[0] / (mu[k - 1] * mu[k - 1]);
+        p.pos = 0;
+        spring = false;
+      }
+      write_row(d, nv, r0 + k, active, p, spring);
+    }
+  }
+}
+
+// All rows, then nefc = number of active rows. Inputs: kinematics, com_pos, collision, qvel.
+LS_HD void make_constraint(const ModelView& m, const Data& d) {
+  limit_rows(m, d);
+  contact_rows_fill(m, d);
+  int nefc = 0;
+  for (int r = 0; r < m.size.nefc_max; ++r) nefc += d.efc_active[r] > 0 ? 1 : 0;
+  d.nefc[0] = static_cast<float>(nefc);
+}
+
+// Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
+// normal = Σ f, tangent k = (f₂ₖ − f₂ₖ₊₁)·μₖ; elliptic rows are the components themselves.
+LS_HD void contact_force(const ModelView& m, const Data& d) {
+  for (int s = 0; s < m.size.ncon_max; ++s) {
+    const int c = m.slot_collisionid[s];
+    const int dim = m.collision_condim[c];
+    const int r0 = m.slot_efcadr[s];
+    if (m.opt.cone == kConeElliptic) {
+      for (int k = 0; k < dim; ++k) d.contact_force[6 * s + k] = d.efc_force[r0 + k];
+      continue;
+    }
+    float normal = 0;
+    for (int k = 0; k < contact_rows(m, dim); ++k) normal += d.efc_force[r0 + k];
+    d.contact_force[6 * s] = normal;
+    for (int k = 0; k < dim - 1; ++k)
+      d.contact_force[6 * s + 1 + k] =
+          (d.efc_force[r0 + 2 * k] - d.efc_force[r0 + 2 * k + 1]) * m.collision_friction[5 * c + k];
+  }
+}
+
+}  // namespace lockstep

@@ -1,0 +1,41 @@
+#include "engine/model_finalize.h"
+
+#include "engine/collision_pairs.h"
+#include "engine/constraint.h"
+#include "engine/set_const.h"
+
+namespace lockstep {
+
+void compile_constraint_rows(Model& m) {
+  int r = 0;
+  m.jnt_efcadr.assign(m.size.njnt, -1);
+  for (int j = 0; j < m.size.njnt; ++j) {
+    const int type = m.jnt_type[j];
+    if (m.jnt_limited[j] && (type == kJntHinge || type == kJntSlide)) {
+      m.jnt_efcadr[j] = r;
+      r += 2;
+    }
+  }
+  m.tendon_efcadr.assign(m.size.ntendon, -1);
+  for (int t = 0; t < m.size.ntendon; ++t) {
+    if (m.tendon_limited[t]) {
+      m.tendon_efcadr[t] = r;
+      r += 2;
+    }
+  }
+  m.slot_efcadr.assign(m.size.ncon_max, 0);
+  const ModelView v = m.view();
+  for (int s = 0; s < m.size.ncon_max; ++s) {
+    m.slot_efcadr[s] = r;
+    r += contact_rows(v, m.collision_condim[m.slot_collisionid[s]]);
+  }
+  m.size.nefc_max = r;
+}
+
+void finalize_model(Model& m) {
+  compile_collision_pairs(m);
+  compile_constraint_rows(m);
+  set_const(m);
+}
+
+}  // namespace lockstep

@@ -1,0 +1,16 @@
+// Last stage of model compilation: everything derived from the complete Model.
+#pragma once
+
+#include "engine/model.h"
+
+namespace lockstep {
+
+// Assigns constraint row slots: 2 per limited hinge/slide joint and limited tendon, then the
+// rows of every contact slot (engine/constraint.h); sets size.nefc_max.
+void compile_constraint_rows(Model& m);
+
+// Candidate collision pairs, constraint rows, then set_const (inverse weights, meaninertia).
+// The MJCF compiler calls this once the Model's arrays are filled.
+void finalize_model(Model& m);
+
+}  // namespace lockstep
