@@ -64,14 +64,14 @@ struct Contact {
   float exists;  // 1 if the slot holds a candidate, 0 otherwise
 };
 
-LS_HD Vec3 select(bool c, Vec3 a, Vec3 b) { return {c ? a.x : b.x, c ? a.y : b.y, c ? a.z : b.z}; }
-LS_HD float clampf(float x, float lo, float hi) { return fminf(fmaxf(x, lo), hi); }
+LS_HD Vec3 col_select(bool c, Vec3 a, Vec3 b) { return {c ? a.x : b.x, c ? a.y : b.y, c ? a.z : b.z}; }
+LS_HD float col_clamp(float x, float lo, float hi) { return fminf(fmaxf(x, lo), hi); }
 
 // MuJoCo's contact frame: rows n, t1, t2 from a unit normal and an optional tangent hint (zero
 // vector: default). n_y decides the default seed, so that the seed is never parallel to n.
 LS_HD Mat3 contact_frame(Vec3 n, Vec3 t1_hint) {
   Vec3 seed = fabsf(n.y) < 0.5f ? Vec3{0, 1, 0} : Vec3{0, 0, 1};
-  Vec3 t = select(dot(t1_hint, t1_hint) < 0.25f, seed, t1_hint);
+  Vec3 t = col_select(dot(t1_hint, t1_hint) < 0.25f, seed, t1_hint);
   t = normalize(t - dot(n, t) * n);
   Vec3 t2 = cross(n, t);
   return {{n.x, n.y, n.z, t.x, t.y, t.z, t2.x, t2.y, t2.z}};
@@ -129,7 +129,7 @@ LS_HD void collide_plane_box(const GeomPose& g1, const GeomPose& g2, Contact* ou
                (i & 4) ? g2.size.z : -g2.size.z};
     Vec3 v = mul(g2.mat, local);
     float ld = dot(n, v);
-    v = select(ld <= 0.0f, v, -v);
+    v = col_select(ld <= 0.0f, v, -v);
     float dist = dist0 - fabsf(ld);
     out[i] = make_contact(dist, g2.pos + v - (0.5f * dist) * n, n);
   }
@@ -145,12 +145,12 @@ LS_HD void collide_plane_cylinder(const GeomPose& g1, const GeomPose& g2, Contac
   float radius = g2.size.x, half = g2.size.y;
   Vec3 a = geom_axis(g2);
   float prjaxis = dot(a, n);
-  a = select(prjaxis > 0.0f, -a, a);
+  a = col_select(prjaxis > 0.0f, -a, a);
   prjaxis = -fabsf(prjaxis);
   float dist0 = dot(g2.pos - g1.pos, n);
   Vec3 perp = prjaxis * a - n;  // rim direction towards the plane, unnormalised
   float len2 = dot(perp, perp);
-  Vec3 vec = radius * select(len2 < 1e-12f, column(g2.mat, 0), (1.0f / sqrtf(fmaxf(len2, 1e-30f))) * perp);
+  Vec3 vec = radius * col_select(len2 < 1e-12f, column(g2.mat, 0), (1.0f / sqrtf(fmaxf(len2, 1e-30f))) * perp);
   float prjvec = dot(vec, n);
   Vec3 near = g2.pos + half * a;
   Vec3 far = g2.pos - half * a;
@@ -177,7 +177,7 @@ LS_HD void collide_sphere_sphere(const GeomPose& g1, const GeomPose& g2, Contact
 // Sphere against the nearest point of the capsule's segment.
 LS_HD void collide_sphere_capsule(const GeomPose& g1, const GeomPose& g2, Contact* out) {
   Vec3 axis = geom_axis(g2);
-  float t = clampf(dot(g1.pos - g2.pos, axis), -g2.size.y, g2.size.y);
+  float t = col_clamp(dot(g1.pos - g2.pos, axis), -g2.size.y, g2.size.y);
   out[0] = sphere_sphere_raw(g1.pos, g1.size.x, g2.pos + t * axis, g2.size.x);
 }
 
@@ -186,7 +186,7 @@ LS_HD void collide_sphere_capsule(const GeomPose& g1, const GeomPose& g2, Contac
 LS_HD Contact sphere_box_raw(Vec3 c, float r, const GeomPose& box) {
   Vec3 s = box.size;
   Vec3 t = mul_transpose(box.mat, c - box.pos);  // centre in the box frame
-  Vec3 cl{clampf(t.x, -s.x, s.x), clampf(t.y, -s.y, s.y), clampf(t.z, -s.z, s.z)};
+  Vec3 cl{col_clamp(t.x, -s.x, s.x), col_clamp(t.y, -s.y, s.y), col_clamp(t.z, -s.z, s.z)};
   Vec3 out_v = cl - t;
   float out_len = norm(out_v);
   bool outside = fmaxf(fabsf(t.x) - s.x, fmaxf(fabsf(t.y) - s.y, fabsf(t.z) - s.z)) > 0.0f;
@@ -199,7 +199,7 @@ LS_HD Contact sphere_box_raw(Vec3 c, float r, const GeomPose& box) {
   float sg = tk > 0.0f ? -1.0f : 1.0f;
   Vec3 n_in{use_x ? sg : 0.0f, use_y ? sg : 0.0f, (!use_x && !use_y) ? sg : 0.0f};
   Vec3 n_out = (1.0f / fmaxf(out_len, 1e-30f)) * out_v;
-  Vec3 n_local = select(outside, n_out, n_in);
+  Vec3 n_local = col_select(outside, n_out, n_in);
   float dist = outside ? out_len - r : -e - r;
   Vec3 n = mul(box.mat, n_local);
   return make_contact(dist, c + (r + 0.5f * dist) * n, n);
@@ -227,12 +227,12 @@ LS_HD void collide_capsule_capsule(const GeomPose& g1, const GeomPose& g2, Conta
   float x1 = (mc * u - mb * v) * inv_det, x2 = (ma * v - mb * u) * inv_det;
   // clamp x1, then x2 (MuJoCo's order)
   x2 = x1 > 1.0f ? (v - mb) / mc : x1 < -1.0f ? (v + mb) / mc : x2;
-  x1 = clampf(x1, -1.0f, 1.0f);
-  x1 = x2 > 1.0f ? clampf((u - mb) / ma, -1.0f, 1.0f)
-                 : x2 < -1.0f ? clampf((u + mb) / ma, -1.0f, 1.0f) : x1;
-  x2 = clampf(x2, -1.0f, 1.0f);
+  x1 = col_clamp(x1, -1.0f, 1.0f);
+  x1 = x2 > 1.0f ? col_clamp((u - mb) / ma, -1.0f, 1.0f)
+                 : x2 < -1.0f ? col_clamp((u + mb) / ma, -1.0f, 1.0f) : x1;
+  x2 = col_clamp(x2, -1.0f, 1.0f);
   Contact gen = sphere_sphere_raw(g1.pos + x1 * a1, g1.size.x, g2.pos + x2 * a2, g2.size.x);
-  float xa = clampf((v - mb) / mc, -1.0f, 1.0f), xb = clampf((v + mb) / mc, -1.0f, 1.0f);
+  float xa = col_clamp((v - mb) / mc, -1.0f, 1.0f), xb = col_clamp((v + mb) / mc, -1.0f, 1.0f);
   Contact pa = sphere_sphere_raw(g1.pos + a1, g1.size.x, g2.pos + xa * a2, g2.size.x);
   Contact pb = sphere_sphere_raw(g1.pos - a1, g1.size.x, g2.pos + xb * a2, g2.size.x);
   // per-world select between the two cases (whole-struct copy, no divergent work)
@@ -288,7 +288,7 @@ LS_HD float box_project(const Mat3& mat, Vec3 s, Vec3 L) {
          s.z * fabsf(dot(L, column(mat, 2)));
 }
 
-LS_HD float vec_get(Vec3 v, int i) { return i == 0 ? v.x : i == 1 ? v.y : v.z; }
+LS_HD float col_get(Vec3 v, int i) { return i == 0 ? v.x : i == 1 ? v.y : v.z; }
 
 // 8 slots. Separating-axis test over the 15 axes (3 + 3 face normals, 9 edge crosses; edges win
 // only by a 1e-4 m lead, so near-ties go to faces). Face axis: the face of the reference box
@@ -310,7 +310,7 @@ LS_HD void collide_box_box(const GeomPose& g1, const GeomPose& g2, Contact* out)
     float sep = fabsf(ld) - box_project(g1.mat, g1.size, L) - box_project(g2.mat, g2.size, L);
     bool take = sep > best;
     best = take ? sep : best;
-    n = select(take, ld >= 0.0f ? L : -L, n);
+    n = col_select(take, ld >= 0.0f ? L : -L, n);
     kind = take ? (i < 3 ? 0 : 1) : kind;
     ia = take && i < 3 ? i : ia;
     ib = take && i >= 3 ? i - 3 : ib;
@@ -325,7 +325,7 @@ LS_HD void collide_box_box(const GeomPose& g1, const GeomPose& g2, Contact* out)
       float sep = fabsf(ld) - box_project(g1.mat, g1.size, L) - box_project(g2.mat, g2.size, L);
       bool take = len > 1e-4f && sep > best && sep > best_face + 1e-4f;
       best = take ? sep : best;
-      n = select(take, ld >= 0.0f ? L : -L, n);
+      n = col_select(take, ld >= 0.0f ? L : -L, n);
       kind = take ? 2 : kind;
       ia = take ? i : ia;
       ib = take ? j : ib;
@@ -339,8 +339,8 @@ LS_HD void collide_box_box(const GeomPose& g1, const GeomPose& g2, Contact* out)
   Vec3 nr = ref1 ? n : -n;
   int ku = (kr + 1) % 3, kv = (kr + 2) % 3;
   Vec3 u = column(r.mat, ku), v = column(r.mat, kv);
-  float su = vec_get(r.size, ku), sv = vec_get(r.size, kv);
-  Vec3 fc = r.pos + vec_get(r.size, kr) * nr;
+  float su = col_get(r.size, ku), sv = col_get(r.size, kv);
+  Vec3 fc = r.pos + col_get(r.size, kr) * nr;
   // incident face: axis of q most parallel to nr, its face pointing back at r
   float p0 = dot(column(q.mat, 0), nr), p1 = dot(column(q.mat, 1), nr), p2 = dot(column(q.mat, 2), nr);
   int kq = fabsf(p0) >= fabsf(p1) && fabsf(p0) >= fabsf(p2) ? 0 : fabsf(p1) >= fabsf(p2) ? 1 : 2;
@@ -348,8 +348,8 @@ LS_HD void collide_box_box(const GeomPose& g1, const GeomPose& g2, Contact* out)
   Vec3 nq = (pq > 0.0f ? -1.0f : 1.0f) * column(q.mat, kq);  // outward, towards r
   int qu = (kq + 1) % 3, qv = (kq + 2) % 3;
   Vec3 uq = column(q.mat, qu), vq = column(q.mat, qv);
-  float squ = vec_get(q.size, qu), sqv = vec_get(q.size, qv);
-  Vec3 fq = q.pos + vec_get(q.size, kq) * nq;
+  float squ = col_get(q.size, qu), sqv = col_get(q.size, qv);
+  Vec3 fq = q.pos + col_get(q.size, kq) * nq;
   Vec3 nout = ref1 ? nr : -nr;  // geom1 -> geom2
   const float kTol = 1e-6f;
   for (int c = 0; c < 4; ++c) {
@@ -377,15 +377,15 @@ LS_HD void collide_box_box(const GeomPose& g1, const GeomPose& g2, Contact* out)
   Vec3 e1 = g1.pos, e2 = g2.pos;
   for (int k = 0; k < 3; ++k) {
     Vec3 c1 = column(g1.mat, k), c2 = column(g2.mat, k);
-    e1 += (k == ia ? 0.0f : vec_get(g1.size, k) * (dot(c1, n) >= 0.0f ? 1.0f : -1.0f)) * c1;
-    e2 -= (k == ib ? 0.0f : vec_get(g2.size, k) * (dot(c2, n) >= 0.0f ? 1.0f : -1.0f)) * c2;
+    e1 += (k == ia ? 0.0f : col_get(g1.size, k) * (dot(c1, n) >= 0.0f ? 1.0f : -1.0f)) * c1;
+    e2 -= (k == ib ? 0.0f : col_get(g2.size, k) * (dot(c2, n) >= 0.0f ? 1.0f : -1.0f)) * c2;
   }
   Vec3 d1 = column(g1.mat, ia), d2 = column(g2.mat, ib);
-  float l1 = vec_get(g1.size, ia), l2 = vec_get(g2.size, ib);
+  float l1 = col_get(g1.size, ia), l2 = col_get(g2.size, ib);
   Vec3 w = e1 - e2;
   float b12 = dot(d1, d2), den = fmaxf(1.0f - b12 * b12, 1e-12f);
-  float t1 = clampf((b12 * dot(d2, w) - dot(d1, w)) / den, -l1, l1);
-  float t2 = clampf(dot(d2, w + t1 * d1), -l2, l2);
+  float t1 = col_clamp((b12 * dot(d2, w) - dot(d1, w)) / den, -l1, l1);
+  float t2 = col_clamp(dot(d2, w + t1 * d1), -l2, l2);
   Vec3 mid = 0.5f * ((e1 + t1 * d1) + (e2 + t2 * d2));
   Contact edge = make_contact(best, mid, n);
   out[0] = kind == 2 ? edge : out[0];
