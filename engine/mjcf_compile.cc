@@ -1,8 +1,8 @@
 // mjcf::ModelSpec -> Model with MuJoCo's compile-time semantics (PHYSICS_NOTES §1): frames and
 // orientation forms, fromto, geom mass and inertia, body inertia from geoms (eigenvalues
 // descending), angle units, limited="auto", tree addresses, qpos0, actuator shortcuts,
-// settotalmass. Computed in double, stored as float. body/dof/tendon invweight0 stay 0: they
-// need the mass matrix and are filled by set_const after compilation.
+// settotalmass. Computed in double, stored as float. Last, finalize_model() adds what needs the
+// whole model: collision pairs, constraint rows and the inverse weights (set_const).
 #include <Eigen/Dense>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <set>
 
 #include "engine/mjcf.h"
+#include "engine/model_finalize.h"
 #include "engine/mjcf_spec.h"
 
 namespace lockstep {
@@ -121,6 +122,11 @@ class Compiler {
     compile_contacts();
     compile_masses();
     m.numeric = s_.numeric;
+    try {
+      finalize_model(m);
+    } catch (const std::invalid_argument& e) {
+      throw MjcfError(s_.file + ": " + e.what());
+    }
     return m_;
   }
 
@@ -323,10 +329,6 @@ class Compiler {
     double n = norm3(j.axis);
     double axis[3] = {j.axis[0] / n, j.axis[1] / n, j.axis[2] / n};
     store(&m.jnt_axis[3 * id], axis, 3);
-    // Angles: ranges of hinge and ball joints, ref/springref of hinges only.
-    bool rot = j.type == kJntHinge || j.type == kJntBall;
-    double range[2] = {rot ? angle(j.range[0]) : j.range[0], rot ? angle(j.range[1]) : j.range[1]};
-    store(&m.jnt_range[2 * id], range, 2);
     bool limited = false;
     if (j.type != kJntFree) {
       limited = resolve_limited(j.limited, j.range, j.at, "range");
@@ -336,6 +338,11 @@ class Compiler {
         error(j.at, "range", "range[0] must be smaller than range[1] for a limited joint");
     }
     m.jnt_limited[id] = limited ? 1 : 0;
+    // Angles: ranges of limited hinge and ball joints (MuJoCo leaves unused ranges as written),
+    // ref/springref of hinges only.
+    bool rot = limited && (j.type == kJntHinge || j.type == kJntBall);
+    double range[2] = {rot ? angle(j.range[0]) : j.range[0], rot ? angle(j.range[1]) : j.range[1]};
+    store(&m.jnt_range[2 * id], range, 2);
     m.jnt_stiffness[id] = static_cast<float>(j.stiffness);
     m.jnt_margin[id] = static_cast<float>(j.margin);
     store(&m.jnt_solref[2 * id], j.solref, 2);
@@ -664,7 +671,7 @@ class Compiler {
           error(at, "joint", "fixed tendons need hinge or slide joints");
         m.wrap_objid[wrap] = j;
         m.wrap_prm[wrap] = static_cast<float>(tj.coef);
-        length0 += tj.coef * m.qpos0[m.jnt_qposadr[j]];
+        length0 += tj.coef * m.qpos_spring[m.jnt_qposadr[j]];
         ++wrap;
       }
       bool limited = resolve_limited(t.limited, t.range, t.at, "range");
@@ -677,7 +684,7 @@ class Compiler {
       store(&m.tendon_solimp_lim[5 * i], t.solimp, 5);
       m.tendon_stiffness[i] = static_cast<float>(t.stiffness);
       m.tendon_damping[i] = static_cast<float>(t.damping);
-      // springlength "-1 -1" (the default) means the tendon length at qpos0.
+      // springlength "-1 -1" (the default) means the tendon length at qpos_spring.
       double ls[2] = {t.springlength[0], t.springlength[1]};
       if (ls[0] == -1 && ls[1] == -1) ls[0] = ls[1] = length0;
       else if (ls[0] > ls[1]) error(t.at, "springlength", "springlength[0] > springlength[1]");

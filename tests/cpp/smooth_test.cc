@@ -170,6 +170,7 @@ TEST(Smooth, FloatingArticulatedBodyConservesMomentumInZeroGravity) {
   auto model = load_mjcf_string(R"(
 <mujoco>
   <option timestep="0.001" integrator="RK4" gravity="0 0 0"/>
+  <default><geom contype="0" conaffinity="0"/></default>
   <worldbody>
     <body pos="0 0 1">
       <freejoint/>
