@@ -4,6 +4,7 @@
 // "main"), and refuses what it does not know. Nothing is derived here; see mjcf_compile.cc.
 #include <tinyxml2.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -518,10 +519,8 @@ class Parser {
     check_no_children(e);
     g->at = {e->GetLineNum(), "geom"};
     read_string(e, "name", &g->name);
-    if (int n = read_numbers(e, "size", g->size, 1, 3)) {
-      for (int i = n; i < 3; ++i) g->size[i] = 0;
-      g->nsize = n;
-    }
+    // As in MuJoCo, values not written keep the class default.
+    if (int n = read_numbers(e, "size", g->size, 1, 3)) g->nsize = std::max(g->nsize, n);
     g->has_fromto = read_numbers(e, "fromto", g->fromto, 6, 6) > 0;
     if (read_numbers(e, "pos", g->pos, 3, 3) && g->has_fromto)
       error(e, "pos", "pos and fromto are mutually exclusive");
@@ -600,8 +599,7 @@ class Parser {
     read_limited(e, "forcelimited", &a->forcelimited);
     read_numbers(e, "ctrlrange", a->ctrlrange, 2, 2);
     read_numbers(e, "forcerange", a->forcerange, 2, 2);
-    if (int n = read_numbers(e, "gear", a->gear, 1, 6))
-      for (int i = n; i < 6; ++i) a->gear[i] = 0;
+    read_numbers(e, "gear", a->gear, 1, 6);
     if (kind == "motor") {
       a->gaintype = kGainFixed;
       a->gainprm[0] = 1;
