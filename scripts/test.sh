@@ -21,7 +21,8 @@ ls_log "pip install test requirements"
 wheel_cuda=AUTO
 ls_have_gpu || wheel_cuda=OFF
 ls_log "pip install . (LOCKSTEP_CUDA=$wheel_cuda)"
-"$LS_PY" -m pip install -q --disable-pip-version-check . -C cmake.define.LOCKSTEP_CUDA=$wheel_cuda
+"$LS_PY" -m pip install -q --disable-pip-version-check . \
+  --config-settings=cmake.define.LOCKSTEP_CUDA=$wheel_cuda
 
 ls_cmake_build build -DLOCKSTEP_TESTS=ON -DLOCKSTEP_BENCH=ON -DLOCKSTEP_PYTHON=OFF
 
