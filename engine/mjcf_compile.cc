@@ -523,8 +523,12 @@ class Compiler {
     body_inertia_.assign(3 * nbody, 0);
     for (int id = 1; id < nbody; ++id) {
       const BodySpec& b = *bodies_[id];
-      double mass = 0, ipos[3] = {0, 0, 0}, inertia[3] = {0, 0, 0};
-      Q iquat{1, 0, 0, 0};
+      // With nothing to take mass from, MuJoCo 3.3.7 leaves the inertial frame equal to the
+      // body's own pos/quat (numerically, in the body frame); matched for the oracle. It only
+      // matters together with boundmass.
+      double mass = 0, ipos[3] = {b.pos[0], b.pos[1], b.pos[2]}, inertia[3] = {0, 0, 0};
+      Q iquat{m.body_quat[4 * id], m.body_quat[4 * id + 1], m.body_quat[4 * id + 2],
+              m.body_quat[4 * id + 3]};
       bool from_geom = c_.inertiafromgeom == 1 || (c_.inertiafromgeom == 2 && !b.inertial.present);
       if (from_geom) {
         std::vector<int> sel;
@@ -614,10 +618,20 @@ class Compiler {
       m.body_mass[id] = static_cast<float>(body_mass_[id]);
       store(&m.body_inertia[3 * id], &body_inertia_[3 * id], 3);
       m.body_subtreemass[id] = static_cast<float>(subtree[id]);
-      // A body that moves must carry mass somewhere in its subtree.
-      if (id > 0 && m.body_jntnum[id] > 0 && subtree[id] < kMinVal)
-        error(bodies_[id]->at, "", "mass and inertia of moving bodies must be positive");
     }
+    // MuJoCo's rule: a body with joints needs, in itself or a body welded to it, positive mass
+    // and positive principal inertias.
+    std::vector<bool> has_inertia(nbody, false);
+    for (int id = 1; id < nbody; ++id) {
+      const double* I = &body_inertia_[3 * id];
+      if (body_mass_[id] >= kMinVal && std::min(I[0], std::min(I[1], I[2])) >= kMinVal)
+        has_inertia[m.body_weldid[id]] = true;
+    }
+    for (int id = 1; id < nbody; ++id)
+      if (m.body_jntnum[id] > 0 && !has_inertia[id])
+        error(bodies_[id]->at, "",
+              "mass and inertia of moving bodies must be positive (in the body or a body "
+              "welded to it)");
   }
   std::vector<double> body_mass_, body_inertia_;
 

@@ -308,6 +308,14 @@ TEST(MjcfErrors, NonPositiveMassSizeDensity) {
                "inertial", "mass");
 }
 
+TEST(MjcfErrors, MasslessMovingBody) {
+  expect_error(in_body("<joint/>"), 2, "body", "");
+  // A welded child carrying mass and inertia makes it valid (as in MuJoCo).
+  EXPECT_NO_THROW(load_mjcf_string(
+      R"(<mujoco><worldbody><body><joint type="slide"/><body><geom size=".1"/></body></body>
+      </worldbody></mujoco>)"));
+}
+
 TEST(MjcfErrors, MissingReferences) {
   expect_error("<mujoco><worldbody><body><joint name=\"j\"/><geom size=\".1\"/></body>"
                "</worldbody>\n<actuator>\n<motor joint=\"nope\"/></actuator></mujoco>",
