@@ -270,10 +270,8 @@ __dlpack__ / __dlpack_device__. The view keeps its Simulator alive.
       .def("__dlpack_device__",
            [](const DeviceArray& a) { return py::make_tuple(kDLCUDA, a.device_id()); })
       .def("__repr__", [](const DeviceArray& a) {
-        std::string s = "DeviceArray(shape=(";
-        for (size_t k = 0; k < a.shape.size(); ++k) s += (k ? ", " : "") + std::to_string(a.shape[k]);
-        return s + (a.shape.size() == 1 ? ",)" : ")") + ", dtype=float32, device=cuda:" +
-               std::to_string(a.device_id()) + ")";
+        return "DeviceArray(shape=" + py::repr(to_tuple(a.shape)).cast<std::string>() +
+               ", dtype=float32, device=cuda:" + std::to_string(a.device_id()) + ")";
       });
 }
 

@@ -6,7 +6,6 @@
 #include <pybind11/stl.h>
 
 #include <deque>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -72,12 +71,6 @@ const char* keep(std::string s) {
   return store.back().c_str();
 }
 
-std::string shape_of(const py::array& a) {
-  std::string s = "(";
-  for (py::ssize_t k = 0; k < a.ndim(); ++k) s += (k ? ", " : "") + std::to_string(a.shape(k));
-  return s + (a.ndim() == 1 ? ",)" : ")");
-}
-
 std::string model_repr(const Model& m) {
   std::ostringstream s;
   s << "<lockstep.Model '" << m.model_name << "': nq=" << m.size.nq << " nv=" << m.size.nv
@@ -131,7 +124,7 @@ void assign_state(py::handle self, const FieldSpec& spec, py::object value) {
       if (!e.matches(PyExc_ValueError) && !e.matches(PyExc_TypeError)) throw;
       throw py::value_error(std::string("Simulator.") + spec.name +
                             ": cannot assign the value; expected a float32 array of shape " +
-                            shape_of(view.cast<py::array>()) + " (or broadcastable to it): " +
+                            py::repr(view.attr("shape")).cast<std::string>() + " (or broadcastable to it): " +
                             e.what());
     }
     return;
