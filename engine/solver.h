@@ -2,9 +2,11 @@
 //   ½‖qacc − qacc_smooth‖²_M + Σ_rows s(J·qacc − aref),
 // with s the soft-constraint cost of each active row. Outputs qacc, efc_force, qfrc_constraint.
 //
-// Newton (primal; MuJoCo's default): H = M + Jᵀ·D_active·J, exact line search along the Newton
-// direction. PGS (dual, sequential Gauss-Seidel over rows, as mujoco ≤ 3.8.0): projected updates
-// of the row forces. CG runs as Newton: both minimise the same convex cost.
+// Newton (primal; MuJoCo's default): H = M + Jᵀ·Hess(s)·J, exact line search along the Newton
+// direction; pyramidal and elliptic cones. PGS (dual, sequential Gauss-Seidel over rows, as
+// mujoco ≤ 3.8.0): projected updates of the row forces, pyramidal cones. CG, and PGS with
+// elliptic cones, run as Newton: they minimise the same convex cost, and Gauss-Seidel over an
+// elliptic contact's normal and friction blocks stalls below the optimum when it slides.
 //
 // Every world runs the same loops over the same row slots; inactive rows have zero Jacobian and
 // are skipped by a mask. The iteration loops exit early per world once the improvement falls
@@ -44,17 +46,142 @@ LS_HD void mul_m(const ModelView& m, const Data& d, Arr<float> x, Arr<float> y) 
   }
 }
 
-// Primal cost at qacc = a with M·a in `Ma`: Gauss term + ½·D·jar² on active rows with jar < 0.
-LS_HD float primal_cost(const ModelView& m, const Data& d, Arr<float> a, Arr<float> Ma) {
-  const int nv = m.size.nv;
-  float cost = 0;
-  for (int i = 0; i < nv; ++i) cost += 0.5f * (Ma[i] - d.qfrc_smooth[i]) * (a[i] - d.qacc_smooth[i]);
-  for (int r = 0; r < m.size.nefc_max; ++r) {
-    if (d.efc_active[r] == 0.0f) continue;
-    const float jar = row_dot(d, nv, r, a) - d.efc_aref[r];
-    if (jar < 0) cost += 0.5f * jar * jar / d.efc_R[r];
+// Soft cost of an elliptic contact at y = J·qacc − aref (dim rows), its forces f = −∇s(y) and,
+// with `C`, its Hessian. With u = (μ₁y₁, …), ρ = R₁μ₀² (equal to Rⱼμⱼ² for every friction row):
+//   top    y₀ ≥ ‖u‖            (separating)  s = 0
+//   bottom y₀ ≤ −‖u‖·R₀/ρ      (sticking)    s = ½y₀²/R₀ + ½‖u‖²/ρ, each row independent
+//   middle otherwise           (sliding)     s = ½(‖u‖ − y₀)²/(R₀ + ρ)
+// These are MuJoCo's three zones of the elliptic cone, written in the row regularisers.
+LS_HD float elliptic_cost(int dim, const float* y, const float* R, const float* mu, float* f,
+                          float C[6][6]) {
+  float u[6], nu2 = 0;
+  for (int j = 1; j < dim; ++j) {
+    u[j] = mu[j - 1] * y[j];
+    nu2 += u[j] * u[j];
   }
+  const float nu = sqrtf(nu2);
+  const float R0 = R[0], rho = dim > 1 ? R[1] * mu[0] * mu[0] : 1.0f;
+  if (C)
+    for (int i = 0; i < dim; ++i)
+      for (int j = 0; j < dim; ++j) C[i][j] = 0;
+  if (y[0] >= nu) {
+    for (int j = 0; j < dim; ++j) f[j] = 0;
+    return 0;
+  }
+  if (y[0] <= -nu * R0 / rho || nu < 1e-20f) {
+    float s = 0;
+    for (int j = 0; j < dim; ++j) {
+      f[j] = -y[j] / R[j];
+      s += 0.5f * y[j] * y[j] / R[j];
+      if (C) C[j][j] = 1.0f / R[j];
+    }
+    return s;
+  }
+  const float k = 1.0f / (R0 + rho), w = nu - y[0];
+  f[0] = k * w;
+  for (int j = 1; j < dim; ++j) f[j] = -k * w * mu[j - 1] * u[j] / nu;
+  if (C) {
+    // Hess s = k·(∇w∇wᵀ + w·∇²w), ∇w = (−1, μⱼuⱼ/‖u‖), ∇²‖u‖ = diag(μ)(I/‖u‖ − uuᵀ/‖u‖³)diag(μ).
+    float gw[6];
+    gw[0] = -1.0f;
+    for (int j = 1; j < dim; ++j) gw[j] = mu[j - 1] * u[j] / nu;
+    for (int i = 0; i < dim; ++i)
+      for (int j = 0; j < dim; ++j) {
+        float h2 = 0;
+        if (i > 0 && j > 0)
+          h2 = mu[i - 1] * mu[j - 1] * ((i == j ? 1.0f / nu : 0.0f) - u[i] * u[j] / (nu * nu2));
+        C[i][j] = k * (gw[i] * gw[j] + w * h2);
+      }
+  }
+  return 0.5f * k * w * w;
+}
+
+// Row values y = jar + α·Jp of every active row; forces f = −∇s(y) into `force`; returns the
+// soft cost Σ s and, with `curvature`, Jpᵀ·Hess(s)·Jp. Scalar rows (limits, pyramidal edges)
+// cost ½y²/R where y < 0; elliptic contacts cost elliptic_cost of their block.
+LS_HD float eval_rows(const ModelView& m, const Data& d, Arr<float> jar, Arr<float> Jp,
+                      float alpha, Arr<float> force, float* curvature) {
+  const bool elliptic = m.opt.cone == kConeElliptic;
+  const int scalar_end = elliptic && m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
+  float cost = 0, curv = 0;
+  for (int r = 0; r < scalar_end; ++r) {
+    const float y = jar[r] + alpha * Jp[r];
+    const bool on = d.efc_active[r] != 0.0f && y < 0;
+    force[r] = on ? -y / d.efc_R[r] : 0.0f;
+    cost += on ? 0.5f * y * y / d.efc_R[r] : 0.0f;
+    curv += on ? Jp[r] * Jp[r] / d.efc_R[r] : 0.0f;
+  }
+  for (int s = 0; elliptic && s < m.size.ncon_max; ++s) {
+    const int r0 = m.slot_efcadr[s];
+    const int c = m.slot_collisionid[s];
+    const int dim = m.collision_condim[c];
+    float y[6], R[6], f[6], C[6][6];
+    for (int j = 0; j < dim; ++j) {
+      y[j] = jar[r0 + j] + alpha * Jp[r0 + j];
+      R[j] = d.efc_R[r0 + j];
+    }
+    const bool on = d.efc_active[r0] != 0.0f;
+    cost += on ? elliptic_cost(dim, y, R, m.collision_friction + 5 * c, f, curvature ? C : nullptr) : 0.0f;
+    for (int j = 0; j < dim; ++j) force[r0 + j] = on ? f[j] : 0.0f;
+    if (curvature && on)
+      for (int i = 0; i < dim; ++i)
+        for (int j = 0; j < dim; ++j) curv += Jp[r0 + i] * C[i][j] * Jp[r0 + j];
+  }
+  if (curvature) *curvature = curv;
   return cost;
+}
+
+// H += Jᵀ·Hess(s)·J at the current jar (lower triangle).
+LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> jar, Arr<float> H) {
+  const int nv = m.size.nv;
+  const bool elliptic = m.opt.cone == kConeElliptic;
+  const int scalar_end = elliptic && m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
+  for (int r = 0; r < scalar_end; ++r) {
+    if (!(d.efc_active[r] != 0.0f && jar[r] < 0)) continue;  // no curvature (mask)
+    const float D = 1.0f / d.efc_R[r];
+    for (int i = 0; i < nv; ++i) {
+      const float Ji = D * d.efc_J[r * nv + i];
+      if (Ji == 0.0f) continue;
+      for (int k = 0; k <= i; ++k) H[i * nv + k] += Ji * d.efc_J[r * nv + k];
+    }
+  }
+  for (int s = 0; elliptic && s < m.size.ncon_max; ++s) {
+    const int r0 = m.slot_efcadr[s];
+    if (d.efc_active[r0] == 0.0f) continue;  // inactive slot (mask)
+    const int c = m.slot_collisionid[s];
+    const int dim = m.collision_condim[c];
+    float y[6], R[6], f[6], C[6][6];
+    for (int j = 0; j < dim; ++j) {
+      y[j] = jar[r0 + j];
+      R[j] = d.efc_R[r0 + j];
+    }
+    elliptic_cost(dim, y, R, m.collision_friction + 5 * c, f, C);
+    for (int a = 0; a < dim; ++a)
+      for (int b = 0; b < dim; ++b) {
+        if (C[a][b] == 0.0f) continue;
+        for (int i = 0; i < nv; ++i) {
+          const float Ji = C[a][b] * d.efc_J[(r0 + a) * nv + i];
+          if (Ji == 0.0f) continue;
+          for (int k = 0; k <= i; ++k) H[i * nv + k] += Ji * d.efc_J[(r0 + b) * nv + k];
+        }
+      }
+  }
+}
+
+// jar = J·a − aref on active rows, 0 elsewhere.
+LS_HD void compute_jar(const ModelView& m, const Data& d, Arr<float> a, Arr<float> jar) {
+  const int nv = m.size.nv;
+  for (int r = 0; r < m.size.nefc_max; ++r)
+    jar[r] = d.efc_active[r] != 0.0f ? row_dot(d, nv, r, a) - d.efc_aref[r] : 0.0f;
+}
+
+// Primal cost at qacc = a with M·a in `Ma` (jar of a in `jar`): Gauss term + soft costs.
+LS_HD float primal_cost(const ModelView& m, const Data& d, Arr<float> a, Arr<float> Ma,
+                        Arr<float> jar, Arr<float> zero) {
+  float cost = 0;
+  for (int i = 0; i < m.size.nv; ++i)
+    cost += 0.5f * (Ma[i] - d.qfrc_smooth[i]) * (a[i] - d.qacc_smooth[i]);
+  return cost + eval_rows(m, d, jar, zero, 0.0f, d.efc_force, nullptr);
 }
 
 // In-place dense Cholesky L·Lᵀ of the nv×nv matrix H (lower triangle); tiny pivots clamped.
@@ -89,36 +216,26 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max;
   const Arr<float> a = d.qacc, grad = d.solver_scratch, p = sub(d.solver_scratch, nv),
                    Mp = sub(d.solver_scratch, 2 * nv), Jp = d.efc_scratch,
-                   jar = sub(d.efc_scratch, nefc), Ma = d.qfrc_constraint;  // scratch until end
+                   jar = sub(d.efc_scratch, nefc), zero = sub(d.efc_scratch, 2 * nefc),
+                   Ma = d.qfrc_constraint;  // scratch until the end of the solve
+  for (int r = 0; r < nefc; ++r) zero[r] = 0;
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
   int iter = 0;
   mul_m(m, d, a, Ma);
-  float cost = primal_cost(m, d, a, Ma);
+  compute_jar(m, d, a, jar);
+  float cost = primal_cost(m, d, a, Ma, jar, zero);  // also sets efc_force
   for (; iter < m.opt.iterations; ++iter) {
-    // Row forces f = −D·jar on the active set, gradient M·a − qfrc_smooth − Jᵀ·f, Hessian.
-    for (int r = 0; r < nefc; ++r) {
-      const float j = d.efc_active[r] != 0.0f ? row_dot(d, nv, r, a) - d.efc_aref[r] : 0.0f;
-      jar[r] = j;
-      d.efc_force[r] = j < 0 ? -j / d.efc_R[r] : 0.0f;
-    }
+    // Gradient M·a − qfrc_smooth − Jᵀ·f and Hessian M + Jᵀ·Hess(s)·J.
     mul_jt(m, d, d.efc_force, grad);
     for (int i = 0; i < nv; ++i) grad[i] = Ma[i] - d.qfrc_smooth[i] - grad[i];
     for (int k = 0; k < nv * nv; ++k) d.qH[k] = d.qM[k];
-    for (int r = 0; r < nefc; ++r) {
-      if (!(jar[r] < 0)) continue;  // inactive or satisfied row: no curvature
-      const float D = 1.0f / d.efc_R[r];
-      for (int i = 0; i < nv; ++i) {
-        const float Ji = D * d.efc_J[r * nv + i];
-        if (Ji == 0.0f) continue;
-        for (int k = 0; k <= i; ++k) d.qH[i * nv + k] += Ji * d.efc_J[r * nv + k];
-      }
-    }
+    add_constraint_hessian(m, d, jar, d.qH);
     cholesky(nv, d.qH);
     for (int i = 0; i < nv; ++i) p[i] = -grad[i];
     cholesky_solve(nv, d.qH, p);
 
-    // Exact line search on the convex piecewise quadratic φ(α) = cost(a + α·p): safeguarded
-    // Newton on φ′ inside a bracket [lo, hi].
+    // Exact line search on the convex φ(α) = cost(a + α·p): safeguarded Newton on φ′ inside a
+    // bracket [lo, hi]; φ′(α) = pᵀ(M(a + αp) − qfrc_smooth) − f(α)·Jp.
     mul_m(m, d, p, Mp);
     float g0 = 0, pMp = 0;
     for (int i = 0; i < nv; ++i) {
@@ -127,16 +244,11 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
     }
     for (int r = 0; r < nefc; ++r) Jp[r] = d.efc_active[r] != 0.0f ? row_dot(d, nv, r, p) : 0.0f;
     auto slope = [&](float alpha, float* curvature) {
-      float g = g0 + alpha * pMp, h = pMp;
-      for (int r = 0; r < nefc; ++r) {
-        const float x = jar[r] + alpha * Jp[r];
-        if (d.efc_active[r] != 0.0f && x < 0) {
-          const float D = 1.0f / d.efc_R[r];
-          g += D * x * Jp[r];
-          h += D * Jp[r] * Jp[r];
-        }
-      }
-      *curvature = h;
+      float c;
+      eval_rows(m, d, jar, Jp, alpha, d.efc_force, &c);
+      float g = g0 + alpha * pMp;
+      for (int r = 0; r < nefc; ++r) g -= d.efc_force[r] * Jp[r];
+      *curvature = pMp + c;
       return g;
     };
     float h0;
@@ -146,7 +258,8 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
     const int ls_max = m.opt.ls_iterations < 50 ? m.opt.ls_iterations : 50;
     for (int ls = 0; ls < ls_max; ++ls) {
       float next = alpha - g / h;
-      if (!(next > lo && next < hi)) next = hi < 3.4e38f ? 0.5f * (lo + hi) : 2.0f * fmaxf(next, lo + 1.0f);
+      if (!(next > lo && next < hi))
+        next = hi < 3.4e38f ? 0.5f * (lo + hi) : 2.0f * fmaxf(next, lo + 1.0f);
       alpha = next;
       g = slope(alpha, &h);
       if (g < 0) lo = alpha; else hi = alpha;
@@ -156,7 +269,8 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
       a[i] += alpha * p[i];
       Ma[i] += alpha * Mp[i];
     }
-    const float new_cost = primal_cost(m, d, a, Ma);
+    compute_jar(m, d, a, jar);
+    const float new_cost = primal_cost(m, d, a, Ma, jar, zero);
     const float improvement = scale * (cost - new_cost);
     cost = new_cost;
     float gnorm = 0;
@@ -167,15 +281,10 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
     }
   }
   d.solver_niter[0] = static_cast<float>(iter);
-  for (int r = 0; r < nefc; ++r) {
-    const float j = d.efc_active[r] != 0.0f ? row_dot(d, nv, r, a) - d.efc_aref[r] : 0.0f;
-    d.efc_force[r] = j < 0 ? -j / d.efc_R[r] : 0.0f;
-  }
 }
 
 // Projected Gauss-Seidel on the dual: rows in order, f ≥ 0 for limits and pyramidal contact
-// edges; elliptic contacts update the normal, then the friction rows, then scale the friction
-// into the cone Σ(fⱼ/μⱼ)² ≤ fₙ². qacc = qacc_smooth + M⁻¹·Jᵀ·f is kept current.
+// edges. qacc = qacc_smooth + M⁻¹·Jᵀ·f is kept current.
 LS_HD void solve_pgs(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max;
   const Arr<float> MinvJT = d.efc_scratch, diagA = sub(d.efc_scratch, nefc * nv);
@@ -212,7 +321,6 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
     for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_smooth[i];
   }
 
-  const bool elliptic = m.opt.cone == kConeElliptic;
   auto update_row = [&](int r, float lower) {
     const float res = row_dot(d, nv, r, d.qacc) - d.efc_aref[r] + d.efc_R[r] * d.efc_force[r];
     const float f = fmaxf(lower, d.efc_force[r] - res / diagA[r]);
@@ -235,25 +343,7 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
       const int c = m.slot_collisionid[s];
       const int dim = m.collision_condim[c];
       const int nrow = contact_rows(m, dim);
-      if (!elliptic) {
-        for (int k = 0; k < nrow; ++k) change += update_row(r0 + k, 0.0f);
-        continue;
-      }
-      change += update_row(r0, 0.0f);
-      for (int k = 1; k < nrow; ++k) change += update_row(r0 + k, -3.4e38f);
-      // Project the friction components into the elliptic cone.
-      const float* mu = m.collision_friction + 5 * c;
-      float norm2 = 0;
-      for (int k = 1; k < nrow; ++k) norm2 += (d.efc_force[r0 + k] / mu[k - 1]) * (d.efc_force[r0 + k] / mu[k - 1]);
-      const float fn = d.efc_force[r0];
-      if (norm2 > fn * fn) {
-        const float shrink = fn / sqrtf(norm2);
-        for (int k = 1; k < nrow; ++k) {
-          const float delta = (shrink - 1.0f) * d.efc_force[r0 + k];
-          for (int i = 0; i < nv; ++i) d.qacc[i] += delta * MinvJT[(r0 + k) * nv + i];
-          d.efc_force[r0 + k] += delta;
-        }
-      }
+      for (int k = 0; k < nrow; ++k) change += update_row(r0 + k, 0.0f);
     }
     if (-scale * change < m.opt.tolerance) {
       ++iter;
@@ -277,17 +367,21 @@ LS_HD void solve_constraint(const ModelView& m, const Data& d) {
     return;
   }
   const bool warm = !(m.opt.disableflags & kDsblWarmstart);
-  if (m.opt.solver == kSolverPGS || m.opt.cone == kConeElliptic) {
+  if (m.opt.solver == kSolverPGS && m.opt.cone == kConePyramidal) {
     if (warm)
       for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_warmstart[i];
     solve_pgs(m, d);
   } else {
     if (warm) {
-      const Arr<float> Ma = d.qfrc_constraint;
+      const Arr<float> Ma = d.qfrc_constraint, jar = sub(d.efc_scratch, m.size.nefc_max),
+                       zero = sub(d.efc_scratch, 2 * m.size.nefc_max);
+      for (int r = 0; r < m.size.nefc_max; ++r) zero[r] = 0;
       mul_m(m, d, d.qacc_smooth, Ma);
-      const float c_smooth = primal_cost(m, d, d.qacc_smooth, Ma);
+      compute_jar(m, d, d.qacc_smooth, jar);
+      const float c_smooth = primal_cost(m, d, d.qacc_smooth, Ma, jar, zero);
       mul_m(m, d, d.qacc_warmstart, Ma);
-      if (primal_cost(m, d, d.qacc_warmstart, Ma) < c_smooth)
+      compute_jar(m, d, d.qacc_warmstart, jar);
+      if (primal_cost(m, d, d.qacc_warmstart, Ma, jar, zero) < c_smooth)
         for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_warmstart[i];
     }
     solve_newton(m, d);

@@ -76,7 +76,7 @@ namespace lockstep {
   X(efc_R, nefc_max, "regulariser R")                                                       \
   X(efc_aref, nefc_max, "reference acceleration")                                           \
   X(efc_force, nefc_max, "constraint force of the row")                                     \
-  X(efc_scratch, nefc_max * (nv + 2), "solver scratch: M^-1 J' rows (PGS), J·p and jar")     \
+  X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows and diag A (PGS); J·p, jar, 0 (Newton)")     \
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
   X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
   X(solver_niter, 1, "solver iterations taken in the last solve")

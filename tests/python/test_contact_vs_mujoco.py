@@ -1,0 +1,140 @@
+"""Contacts, limits and the constraint solver against MuJoCo (the oracle), same MJCF in both."""
+import numpy as np
+import pytest
+
+import lockstep
+from oracle import SHARED_MODELS, model_xml
+
+mujoco = pytest.importorskip("mujoco")
+
+# Index of the root height in qpos: free joints (z = qpos[2]) or the planar rootz slider.
+ROOT_Z = {"ant": 2, "humanoid": 2, "half_cheetah": 1, "hopper": 1, "walker2d": 1}
+
+
+def load_both(xml):
+    return mujoco.MjModel.from_xml_string(xml), lockstep.load_mjcf(xml)
+
+
+def drop_heights(xml, zi, seconds=2.0):
+    """Root heights over `seconds` from the initial state with zero control, both engines."""
+    mj_model, model = load_both(xml)
+    mj_data = mujoco.MjData(mj_model)
+    sim = lockstep.Simulator(model, num_worlds=1)
+    hm, hl = [], []
+    for _ in range(int(round(seconds / mj_model.opt.timestep))):
+        mujoco.mj_step(mj_model, mj_data)
+        sim.step()
+        hm.append(mj_data.qpos[zi])
+        hl.append(sim.qpos[0, zi])
+    return np.array(hm), np.array(hl)
+
+
+@pytest.mark.parametrize("name", sorted(ROOT_Z))
+def test_released_model_root_height_matches_mujoco(name):
+    hm, hl = drop_heights((SHARED_MODELS / f"{name}.xml").read_text(), ROOT_Z[name])
+    assert np.sqrt(np.mean((hm - hl) ** 2)) < 0.01
+    assert abs(hm[-1] - hl[-1]) < 0.005
+
+
+@pytest.mark.parametrize("option", [{"cone": "elliptic"}, {"solver": "PGS"}, {"solver": "CG"},
+                                    {"integrator": "Euler"}])
+def test_ant_with_other_solver_options_matches_mujoco(option):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(model_xml("ant"))
+    for k, v in option.items():
+        root.find("option").set(k, v)
+    hm, hl = drop_heights(ET.tostring(root, encoding="unicode"), 2)
+    assert np.sqrt(np.mean((hm - hl) ** 2)) < 0.01
+    assert abs(hm[-1] - hl[-1]) < 0.005
+
+
+SLIDING_BOX = """
+<mujoco>
+  <option timestep="0.002" cone="{cone}"/>
+  <worldbody>
+    <geom type="plane" size="10 10 0.1" friction="0.5"/>
+    <body pos="0 0 0.1">
+      <freejoint/>
+      <geom type="box" size="0.1 0.1 0.1" mass="1" friction="0.5"/>
+    </body>
+  </worldbody>
+</mujoco>"""
+
+
+@pytest.mark.parametrize("cone", ["pyramidal", "elliptic"])
+def test_sliding_box_stops_where_mujoco_stops(cone):
+    mj_model, model = load_both(SLIDING_BOX.format(cone=cone))
+    mj_data = mujoco.MjData(mj_model)
+    sim = lockstep.Simulator(model, num_worlds=1)
+    mj_data.qvel[0] = sim.qvel[0, 0] = 2.0
+    mujoco.mj_step(mj_model, mj_data, 1000)
+    sim.step(1000)
+    # Coulomb: d = v²/(2μg) ≈ 0.41 m; both engines agree closer than that model does.
+    assert abs(mj_data.qvel[0]) < 1e-3 and abs(sim.qvel[0, 0]) < 1e-3
+    assert sim.qpos[0, 0] == pytest.approx(mj_data.qpos[0], rel=0.02)
+
+
+def test_sphere_at_rest_does_not_drift():
+    xml = """
+<mujoco>
+  <worldbody>
+    <geom type="plane" size="10 10 0.1"/>
+    <body pos="0.3 -0.2 0.1"><freejoint/><geom type="sphere" size="0.1" mass="1"/></body>
+  </worldbody>
+</mujoco>"""
+    sim = lockstep.Simulator(lockstep.load_mjcf(xml), num_worlds=1)
+    sim.step(500)  # settle into the soft contact
+    start = sim.qpos[0, :3].copy()
+    sim.step(5000)  # 10 s
+    assert np.abs(sim.qpos[0, :3] - start).max() < 1e-4
+
+
+LIMITED_ARM = """
+<mujoco>
+  <option timestep="0.002"/>
+  <worldbody>
+    <body>
+      <joint name="hinge" type="hinge" axis="0 1 0" range="-30 30" armature="0.01"/>
+      <geom type="capsule" fromto="0 0 0 0.5 0 0" size="0.05" mass="1"/>
+    </body>
+  </worldbody>
+  <actuator><motor joint="hinge" gear="50" ctrlrange="-1 1"/></actuator>
+</mujoco>"""
+
+
+@pytest.mark.parametrize("ctrl", [1.0, -1.0])
+def test_joint_driven_into_its_limit_penetrates_like_mujoco(ctrl):
+    mj_model, model = load_both(LIMITED_ARM)
+    mj_data = mujoco.MjData(mj_model)
+    sim = lockstep.Simulator(model, num_worlds=1)
+    mj_data.ctrl[0] = sim.ctrl[0, 0] = ctrl
+    limit = np.radians(30)
+    worst_mj = worst_ls = 0.0
+    for _ in range(1000):
+        mujoco.mj_step(mj_model, mj_data)
+        sim.step()
+        worst_mj = max(worst_mj, abs(mj_data.qpos[0]) - limit)
+        worst_ls = max(worst_ls, abs(sim.qpos[0, 0]) - limit)
+    # Soft limit: a small steady penetration and an overshoot on impact, both as in MuJoCo.
+    mj_pen = abs(mj_data.qpos[0]) - limit
+    ls_pen = abs(sim.qpos[0, 0]) - limit
+    assert 0 < ls_pen < 0.05
+    assert ls_pen == pytest.approx(mj_pen, rel=0.02)
+    assert worst_ls == pytest.approx(worst_mj, rel=0.02)
+
+
+@pytest.mark.parametrize("name", ["ant", "humanoid"])
+def test_random_actions_stay_finite_and_above_the_floor(name):
+    model = lockstep.load_mjcf(str(SHARED_MODELS / f"{name}.xml"))
+    num_worlds = 4
+    sim = lockstep.Simulator(model, num_worlds=num_worlds)
+    rng = np.random.default_rng(0)
+    lo, hi = model.actuator_ctrlrange.T
+    lowest = np.inf
+    for _ in range(2000):  # 10,000 physics steps, a new action every 5
+        sim.ctrl[:] = rng.uniform(lo, hi, size=(num_worlds, model.nu))
+        sim.step(5)
+        lowest = min(lowest, sim.xipos[:, 1:, 2].min())
+    assert np.isfinite(sim.qpos).all() and np.isfinite(sim.qvel).all()
+    assert not sim.diverged.any()
+    assert lowest > -0.05
