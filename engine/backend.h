@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "engine/model.h"
 #include "engine/state.h"
@@ -16,6 +17,8 @@ class Backend {
   virtual void forward() = 0;           // engine/forward.h forward() in every world
   virtual void step(int nstep) = 0;     // nstep × engine/forward.h step() in every world
   virtual void reset() = 0;             // reset_world() in every world, then forward()
+  // reset_world() + forward() in the listed worlds only (ids validated by Simulator).
+  virtual void reset_worlds(const std::vector<int>& worlds) = 0;
   virtual StateView view() const = 0;   // the batched buffer (host or device memory)
   virtual bool on_device() const = 0;
 };

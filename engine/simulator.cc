@@ -36,6 +36,16 @@ class CpuBackend final : public Backend {
       lockstep::forward(model_, d);
     });
   }
+  void reset_worlds(const std::vector<int>& worlds) override {
+    const StateView v = view();
+    const int n = static_cast<int>(worlds.size());
+#pragma omp parallel for schedule(static) num_threads(num_threads_)
+    for (int k = 0; k < n; ++k) {
+      const Data d = v.world(worlds[k]);
+      reset_world(model_, d);
+      lockstep::forward(model_, d);
+    }
+  }
   StateView view() const override {
     return StateView{const_cast<float*>(buffer_.data()), layout_, num_worlds_, false};
   }
@@ -103,6 +113,14 @@ void Simulator::step(int nstep) {
 }
 
 void Simulator::reset() { backend_->reset(); }
+
+void Simulator::reset_worlds(const std::vector<int>& worlds) {
+  for (int w : worlds)
+    if (w < 0 || w >= num_worlds_)
+      throw std::invalid_argument("reset_worlds: world id " + std::to_string(w) +
+                                  " is outside [0, " + std::to_string(num_worlds_) + ")");
+  if (!worlds.empty()) backend_->reset_worlds(worlds);
+}
 
 StateView Simulator::state_view() const { return backend_->view(); }
 

@@ -44,6 +44,9 @@ class Simulator {
   void step(int nstep = 1);
   // Every world to qpos0, zero qvel/act/ctrl/applied forces, time 0; then forward().
   void reset();
+  // Resets only the listed worlds (e.g. those flagged `diverged`); the others are untouched.
+  // Throws std::invalid_argument for an id outside [0, num_worlds).
+  void reset_worlds(const std::vector<int>& worlds);
 
   const Model& model() const { return *model_; }
   std::shared_ptr<const Model> model_ptr() const { return model_; }

@@ -275,9 +275,37 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
             self.step(n);
           },
           py::arg("n") = 1, "Advances every world by n physics steps of model.opt.timestep.")
-      .def("reset", &Simulator::reset, py::call_guard<py::gil_scoped_release>(),
-           "Every world to qpos0 with zero qvel, act, ctrl and applied forces, time 0; then "
-           "forward().")
+      .def(
+          "reset",
+          [](Simulator& self, py::object worlds) {
+            if (worlds.is_none()) {
+              py::gil_scoped_release release;
+              self.reset();
+              return;
+            }
+            // Indices, or a boolean mask of length num_worlds (e.g. sim.diverged > 0).
+            py::array arr = py::array::ensure(worlds);
+            if (!arr) throw py::value_error("Simulator.reset: worlds must be None, indices or a mask");
+            std::vector<int> ids;
+            if (arr.dtype().kind() == 'b') {
+              auto mask = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(arr);
+              if (mask.ndim() != 1 || mask.shape(0) != self.num_worlds())
+                throw py::value_error("Simulator.reset: a mask must have shape (" +
+                                      std::to_string(self.num_worlds()) + ",)");
+              for (py::ssize_t w = 0; w < mask.shape(0); ++w)
+                if (mask.at(w)) ids.push_back(static_cast<int>(w));
+            } else {
+              if (arr.dtype().kind() != 'i' && arr.dtype().kind() != 'u')
+                throw py::value_error("Simulator.reset: worlds must be integer indices or a bool mask");
+              auto idx = py::array_t<long long, py::array::c_style | py::array::forcecast>::ensure(arr);
+              for (py::ssize_t k = 0; k < idx.size(); ++k) ids.push_back(static_cast<int>(idx.data()[k]));
+            }
+            py::gil_scoped_release release;
+            self.reset_worlds(ids);
+          },
+          py::arg("worlds") = py::none(),
+          "Worlds to qpos0 with zero qvel, act, ctrl and applied forces, time 0, diverged 0; then "
+          "forward(). worlds: None (all), integer indices, or a bool mask of shape (num_worlds,).")
       .def_property_readonly(
           "model",
           [](const Simulator& self) { return std::const_pointer_cast<Model>(self.model_ptr()); },

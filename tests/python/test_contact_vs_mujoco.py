@@ -138,3 +138,22 @@ def test_random_actions_stay_finite_and_above_the_floor(name):
     assert np.isfinite(sim.qpos).all() and np.isfinite(sim.qvel).all()
     assert not sim.diverged.any()
     assert lowest > -0.05
+
+
+def test_diverged_world_is_flagged_and_reset_alone():
+    model = lockstep.load_mjcf(str(SHARED_MODELS / "ant.xml"))
+    sim = lockstep.Simulator(model, num_worlds=3)
+    sim.step(10)
+    sim.qvel[1, 0] = np.nan  # poison one world
+    sim.step(5)
+    assert sim.diverged.tolist() == [0, 1, 0]
+    assert np.isfinite(sim.qpos[[0, 2]]).all()
+    before = sim.qpos[[0, 2]].copy()
+    sim.reset(sim.diverged > 0)
+    assert sim.diverged.tolist() == [0, 0, 0]
+    np.testing.assert_array_equal(sim.qpos[1], model.qpos0)
+    np.testing.assert_array_equal(sim.qpos[[0, 2]], before)
+    sim.step(5)
+    assert np.isfinite(sim.qpos).all()
+    with pytest.raises(ValueError):
+        sim.reset([3])
