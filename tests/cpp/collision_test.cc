@@ -272,16 +272,17 @@ TEST(CollisionPairs, MuJoCoFiltersOrderAndSlots) {
   EXPECT_EQ(m->size.ncollision, 11);
 }
 
+// The loader compiles the pairs, so the refusal reaches the user as an MjcfError naming the file.
 TEST(CollisionPairs, UnsupportedPairIsRefused) {
-  std::shared_ptr<Model> m = load_mjcf_string(R"(
+  try {
+    load_mjcf_string(R"(
 <mujoco><worldbody>
   <body><freejoint/><geom name="e" type="ellipsoid" size="0.1 0.2 0.3"/></body>
   <body pos="1 0 0"><freejoint/><geom name="s" type="sphere" size="0.1"/></body>
-</worldbody></mujoco>)");
-  try {
-    compile_collision_pairs(*m);
-    FAIL() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
+</worldbody></mujoco>)", "pair.xml");
+    FAIL() << "expected MjcfError";
+  } catch (const MjcfError& e) {
+    EXPECT_NE(std::string(e.what()).find("pair.xml"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("'e' (ellipsoid)"), std::string::npos) << e.what();
   }
 }
