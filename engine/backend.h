@@ -19,6 +19,7 @@ class Backend {
   virtual void reset() = 0;             // reset_world() in every world, then forward()
   // reset_world() + forward() in the listed worlds only (ids validated by Simulator).
   virtual void reset_worlds(const std::vector<int>& worlds) = 0;
+  virtual void rne_post_constraint() = 0;  // engine/post_constraint.h in every world
   virtual StateView view() const = 0;   // the batched buffer (host or device memory)
   virtual bool on_device() const = 0;
 };

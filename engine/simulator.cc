@@ -7,6 +7,7 @@
 
 #include "engine/backend.h"
 #include "engine/forward.h"
+#include "engine/post_constraint.h"
 
 namespace lockstep {
 namespace {
@@ -35,6 +36,9 @@ class CpuBackend final : public Backend {
       reset_world(model_, d);
       lockstep::forward(model_, d);
     });
+  }
+  void rne_post_constraint() override {
+    for_each_world([this](const Data& d) { lockstep::rne_post_constraint(model_, d); });
   }
   void reset_worlds(const std::vector<int>& worlds) override {
     const StateView v = view();
@@ -113,6 +117,8 @@ void Simulator::step(int nstep) {
 }
 
 void Simulator::reset() { backend_->reset(); }
+
+void Simulator::rne_post_constraint() { backend_->rne_post_constraint(); }
 
 void Simulator::reset_worlds(const std::vector<int>& worlds) {
   for (int w : worlds)

@@ -42,6 +42,9 @@ class Simulator {
   void forward();
   // Advances every world by nstep physics steps of opt.timestep.
   void step(int nstep = 1);
+  // cacc, cfrc_int, cfrc_ext after the constraint solve (MuJoCo mj_rnePostConstraint), from the
+  // current qvel, qacc and the derived quantities of the last forward().
+  void rne_post_constraint();
   // Every world to qpos0, zero qvel/act/ctrl/applied forces, time 0; then forward().
   void reset();
   // Resets only the listed worlds (e.g. those flagged `diverged`); the others are untouched.

@@ -40,8 +40,8 @@ namespace lockstep {
   X(cdof, nv * 6, "com-based motion axis of each dof [rot; lin]")                           \
   X(cvel, nbody * 6, "com-based body velocity [rot; lin]")                                  \
   X(cdof_dot, nv * 6, "time derivative of cdof")                                            \
-  X(cacc, nbody * 6, "com-based body acceleration (RNE scratch)")                           \
-  X(cfrc_int, nbody * 6, "com-based interaction force (RNE scratch)")                       \
+  X(cacc, nbody * 6, "com-based body acceleration [rot; lin] (after rne_post_constraint)")  \
+  X(cfrc_int, nbody * 6, "com-based interaction force (after rne_post_constraint)")         \
   X(ten_length, ntendon, "tendon length [m]")                                               \
   X(ten_velocity, ntendon, "tendon velocity [m/s]")                                         \
   X(qM, nv * nv, "joint-space inertia matrix, dense row-major")                             \
@@ -79,7 +79,8 @@ namespace lockstep {
   X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows and diag A (PGS); J·p, jar, 0 (Newton)")     \
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
   X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
-  X(solver_niter, 1, "solver iterations taken in the last solve")
+  X(solver_niter, 1, "solver iterations taken in the last solve")                        \
+  X(cfrc_ext, nbody * 6, "external force on each body [torque; force] about subtree_com of its root")
 
 // A per-world strided array: element i at p[i * s].
 template <class T>

@@ -275,6 +275,11 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
             self.step(n);
           },
           py::arg("n") = 1, "Advances every world by n physics steps of model.opt.timestep.")
+      .def("rne_post_constraint", &Simulator::rne_post_constraint,
+           py::call_guard<py::gil_scoped_release>(),
+           "cacc, cfrc_int and cfrc_ext (N, nbody, 6) [torque; force] about each body's root com, "
+           "as MuJoCo's mj_rnePostConstraint: current qvel/qacc, derived quantities of the last "
+           "forward().")
       .def(
           "reset",
           [](Simulator& self, py::object worlds) {
