@@ -8,7 +8,7 @@ namespace lockstep {
 
 // Inputs: qpos, qvel, ctrl, ten_length, ten_velocity. Outputs: actuator_length,
 // actuator_velocity, actuator_force, qfrc_actuator.
-// force = gain·ctrl + b0 + b1·length + b2·velocity, with ctrl clamped to ctrlrange on a copy
+// force = param_actuator_gain·(gain·ctrl + b0 + b1·length + b2·velocity), with ctrl clamped to ctrlrange on a copy
 // (ctrl itself is left as the user wrote it) and force clamped to forcerange.
 LS_HD void actuation(const ModelView& m, const Data& d) {
   const int nu = m.size.nu;
@@ -42,6 +42,7 @@ LS_HD void actuation(const ModelView& m, const Data& d) {
     float force = m.actuator_gainprm[10 * a] * ctrl;
     if (m.actuator_biastype[a] == kBiasAffine)
       force += bias[0] + bias[1] * length + bias[2] * velocity;
+    force *= d.param_actuator_gain[a];
     if (m.actuator_forcelimited[a])
       force = fminf(fmaxf(force, m.actuator_forcerange[2 * a]), m.actuator_forcerange[2 * a + 1]);
     force = disabled ? 0.0f : force;

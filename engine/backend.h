@@ -11,6 +11,8 @@
 
 namespace lockstep {
 
+// A backend allocates its state once and runs default_params() in every world before anything
+// else; reset() and reset_worlds() leave the per-world parameters alone.
 class Backend {
  public:
   virtual ~Backend() = default;

@@ -118,6 +118,11 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
   }
 }
 
+// Friction of candidate pair c in this world: the pair's 5 coefficients × param_friction.
+LS_HD void pair_friction(const ModelView& m, const Data& d, int c, float mu[5]) {
+  for (int k = 0; k < 5; ++k) mu[k] = m.collision_friction[5 * c + k] * d.param_friction[0];
+}
+
 // Number of rows of a contact of dimensionality `condim` under the model's cone.
 LS_HD int contact_rows(const ModelView& m, int condim) {
   return m.opt.cone == kConeElliptic ? condim : (condim == 1 ? 1 : 2 * (condim - 1));
@@ -136,7 +141,8 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
     const int dim = m.collision_condim[c];
     const int nrow = contact_rows(m, dim);
     const int r0 = m.slot_efcadr[s];
-    const float* mu = m.collision_friction + 5 * c;
+    float mu[5];
+    pair_friction(m, d, c, mu);
     const float dist = d.contact_dist[s];
     const float includemargin = m.collision_margin[c] - m.collision_gap[c];
     const float active =
@@ -214,12 +220,14 @@ LS_HD void contact_force(const ModelView& m, const Data& d) {
       for (int k = 0; k < dim; ++k) d.contact_force[6 * s + k] = d.efc_force[r0 + k];
       continue;
     }
+    float mu[5];
+    pair_friction(m, d, c, mu);
     float normal = 0;
     for (int k = 0; k < contact_rows(m, dim); ++k) normal += d.efc_force[r0 + k];
     d.contact_force[6 * s] = normal;
     for (int k = 0; k < dim - 1; ++k)
       d.contact_force[6 * s + 1 + k] =
-          (d.efc_force[r0 + 2 * k] - d.efc_force[r0 + 2 * k + 1]) * m.collision_friction[5 * c + k];
+          (d.efc_force[r0 + 2 * k] - d.efc_force[r0 + 2 * k + 1]) * mu[k];
   }
 }
 

@@ -40,7 +40,7 @@ LS_HD void forward(const ModelView& m, const Data& d) {
   kinematics(m, d);
   com_pos(m, d);
   make_m(m, d);
-  factor_tree(m, d.qM, d.qLD);
+  factor_tree(m, d.qM, d.qLD, d.param_damping, 0.0f);
   tendon(m, d);
   collision(m, d);
   com_vel(m, d);
@@ -100,6 +100,16 @@ LS_HD void step(const ModelView& m, const Data& d) {
   else euler(m, d);
   for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart[i] = d.qacc[i];
   check_divergence(m, d);
+}
+
+// Per-world physics parameters to the model's values; backends call this once per world when
+// they allocate the state. reset_world() leaves parameters alone, so randomised values persist.
+LS_HD void default_params(const ModelView& m, const Data& d) {
+  for (int k = 0; k < 3; ++k) d.param_gravity[k] = m.opt.gravity[k];
+  for (int b = 0; b < m.size.nbody; ++b) d.param_mass_scale[b] = 1.0f;
+  d.param_friction[0] = 1.0f;
+  for (int a = 0; a < m.size.nu; ++a) d.param_actuator_gain[a] = 1.0f;
+  for (int i = 0; i < m.size.nv; ++i) d.param_damping[i] = m.dof_damping[i];
 }
 
 // A world back to the model's reference state: qpos0, zero velocity, controls and forces.

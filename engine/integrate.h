@@ -29,11 +29,13 @@ LS_HD void integrate_pos(const ModelView& m, Arr<float> qpos, Arr<float> qvel, f
 LS_HD void euler(const ModelView& m, const Data& d) {
   const int nv = m.size.nv;
   const float h = m.opt.timestep;
-  bool has_damping = false;  // Model data
-  for (int i = 0; i < nv; ++i) has_damping = has_damping || m.dof_damping[i] > 0;
+  // Per-world damping may differ, so this is a per-world branch; without it the extra
+  // factorisation would be spent on every undamped world.
+  bool has_damping = false;
+  for (int i = 0; i < nv; ++i) has_damping = has_damping || d.param_damping[i] > 0;
   if (has_damping && !(m.opt.disableflags & (kDsblEulerDamp | kDsblDamper | kDsblPassive))) {
     // qLD is reused for the factor of M + hD; forward() refactors M next step.
-    factor_tree(m, d.qM, d.qLD, m.dof_damping, h);
+    factor_tree(m, d.qM, d.qLD, d.param_damping, h);
     for (int i = 0; i < nv; ++i) d.qacc[i] = d.qfrc_smooth[i] + d.qfrc_constraint[i];
     solve_tree(m, d.qLD, d.qacc);
   }

@@ -21,7 +21,7 @@ LS_HD void tendon(const ModelView& m, const Data& d) {
 }
 
 // Inputs: qpos, qvel, ten_length, ten_velocity. Output: qfrc_passive =
-// −stiffness·(q − qpos_spring) − damping·qvel, plus tendon springs/dampers through J_tendon.
+// −stiffness·(q − qpos_spring) − param_damping·qvel, plus tendon springs/dampers through J_tendon.
 LS_HD void passive(const ModelView& m, const Data& d) {
   const int nv = m.size.nv;
   for (int i = 0; i < nv; ++i) d.qfrc_passive[i] = 0;
@@ -52,7 +52,7 @@ LS_HD void passive(const ModelView& m, const Data& d) {
     }
   }
   if (damper)
-    for (int i = 0; i < nv; ++i) d.qfrc_passive[i] -= m.dof_damping[i] * d.qvel[i];
+    for (int i = 0; i < nv; ++i) d.qfrc_passive[i] -= d.param_damping[i] * d.qvel[i];
 
   for (int t = 0; t < m.size.ntendon; ++t) {
     // Spring force is zero inside the dead band [lengthspring0, lengthspring1].

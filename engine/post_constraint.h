@@ -3,7 +3,7 @@
 #pragma once
 
 #include "engine/constraint.h"
-#include "engine/support.h"
+#include "engine/smooth.h"
 
 namespace lockstep {
 
@@ -44,9 +44,7 @@ LS_HD void rne_post_constraint(const ModelView& m, const Data& d) {
     if (b2 > 0) store6(d.cfrc_ext, 6 * b2, load6(d.cfrc_ext, 6 * b2) + w2);
   }
 
-  const float gscale = (m.opt.disableflags & kDsblGravity) ? 0.0f : 1.0f;
-  store6(d.cacc, 0, {{0, 0, 0}, {-gscale * m.opt.gravity[0], -gscale * m.opt.gravity[1],
-                                 -gscale * m.opt.gravity[2]}});
+  store6(d.cacc, 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
   store6(d.cfrc_int, 0, {{0, 0, 0}, {0, 0, 0}});
   for (int b = 1; b < nbody; ++b) {
     Vec6 cacc = load6(d.cacc, 6 * m.body_parentid[b]);

@@ -13,6 +13,7 @@ void set_const(Model& model) {
   const StateLayout layout = StateLayout::make(s);
   std::vector<float> buffer(layout.per_world, 0.0f);
   const Data d = StateView{buffer.data(), layout, 1, false}.world(0);
+  default_params(m, d);
   reset_world(m, d);
   // Only the smooth quantities are needed (and the inverse weights that constraints use are
   // what is being computed here).

@@ -21,6 +21,7 @@ class CpuBackend final : public Backend {
         num_threads_(num_threads > 0 ? num_threads : omp_get_max_threads()) {
     layout_ = StateLayout::make(model.size);
     buffer_.assign(static_cast<size_t>(layout_.per_world) * num_worlds, 0.0f);
+    for_each_world([this](const Data& d) { default_params(model_, d); });
   }
 
   void forward() override {

@@ -6,16 +6,26 @@
 
 namespace lockstep {
 
-// Inputs: kinematics. Outputs: subtree_com, cinert, cdof.
+// The world's gravity [m/s^2]: param_gravity, or zero when gravity is disabled.
+LS_HD Vec3 gravity(const ModelView& m, const Data& d) {
+  const float on = (m.opt.disableflags & kDsblGravity) ? 0.0f : 1.0f;
+  return on * load3(d.param_gravity, 0);
+}
+
+// Inputs: kinematics, param_mass_scale. Outputs: subtree_mass, subtree_com, cinert, cdof.
 LS_HD void com_pos(const ModelView& m, const Data& d) {
   const int nbody = m.size.nbody;
-  for (int b = 0; b < nbody; ++b) store3(d.subtree_com, 3 * b, m.body_mass[b] * load3(d.xipos, 3 * b));
+  for (int b = 0; b < nbody; ++b) {
+    d.subtree_mass[b] = m.body_mass[b] * d.param_mass_scale[b];
+    store3(d.subtree_com, 3 * b, d.subtree_mass[b] * load3(d.xipos, 3 * b));
+  }
   for (int b = nbody - 1; b > 0; --b) {
     const int p = m.body_parentid[b];
     store3(d.subtree_com, 3 * p, load3(d.subtree_com, 3 * p) + load3(d.subtree_com, 3 * b));
+    d.subtree_mass[p] += d.subtree_mass[b];
   }
   for (int b = 0; b < nbody; ++b) {
-    const float mass = m.body_subtreemass[b];
+    const float mass = d.subtree_mass[b];
     // Massless subtrees (model data) take their own com.
     store3(d.subtree_com, 3 * b,
            mass > 1e-15f ? (1.0f / mass) * load3(d.subtree_com, 3 * b) : load3(d.xipos, 3 * b));
@@ -23,9 +33,10 @@ LS_HD void com_pos(const ModelView& m, const Data& d) {
 
   // cinert: principal inertia rotated to world, moved to c by the parallel-axis rule.
   for (int b = 0; b < nbody; ++b) {
-    const float mass = m.body_mass[b];
+    const float scale = d.param_mass_scale[b];
+    const float mass = m.body_mass[b] * scale;
     const Mat3 R = load9(d.ximat, 9 * b);
-    const Vec3 diag = load3(m.body_inertia + 3 * b);
+    const Vec3 diag = scale * load3(m.body_inertia + 3 * b);
     const Vec3 dif = load3(d.xipos, 3 * b) - load3(d.subtree_com, 3 * m.body_rootid[b]);
     float I[3][3];
     for (int r = 0; r < 3; ++r)
@@ -102,13 +113,12 @@ LS_HD void make_m(const ModelView& m, const Data& d) {
 // Tree-sparse L'DL factorisation of a dense nv×nv matrix `M` (qM, or qM plus a diagonal) into
 // `LD`: D on the diagonal, L (unit lower, nonzero only at ancestor columns) below it. Fill-in is
 // confined to ancestor pairs, so the loops run over dof_parentid chains, which are Model data.
-// With `diag_add`, factors M + scale·diag(diag_add) (Euler's implicit damping).
-LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD,
-                       const float* diag_add = nullptr, float scale = 0) {
+// Factors M + scale·diag(diag_add) (scale 0: M itself; Euler's implicit damping otherwise).
+LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD, Arr<float> diag_add,
+                       float scale) {
   const int nv = m.size.nv;
   for (int k = 0; k < nv * nv; ++k) LD[k] = M[k];
-  if (diag_add)
-    for (int i = 0; i < nv; ++i) LD[i * nv + i] += scale * diag_add[i];
+  for (int i = 0; i < nv; ++i) LD[i * nv + i] += scale * diag_add[i];
   for (int k = nv - 1; k >= 0; --k) {
     const float invD = 1.0f / LD[k * nv + k];
     for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i]) {
@@ -166,9 +176,7 @@ LS_HD void com_vel(const ModelView& m, const Data& d) {
 // Recursive Newton-Euler with zero acceleration. Inputs: cinert, cvel, cdof, cdof_dot, qvel.
 // Outputs: cacc, cfrc_int (scratch), qfrc_bias = C(q, v) + g(q).
 LS_HD void rne(const ModelView& m, const Data& d) {
-  const float gscale = (m.opt.disableflags & kDsblGravity) ? 0.0f : 1.0f;
-  store6(d.cacc, 0, {{0, 0, 0}, {-gscale * m.opt.gravity[0], -gscale * m.opt.gravity[1],
-                                 -gscale * m.opt.gravity[2]}});
+  store6(d.cacc, 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
   store6(d.cfrc_int, 0, {{0, 0, 0}, {0, 0, 0}});
   for (int b = 1; b < m.size.nbody; ++b) {
     Vec6 cacc = load6(d.cacc, 6 * m.body_parentid[b]);

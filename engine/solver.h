@@ -121,7 +121,9 @@ LS_HD float eval_rows(const ModelView& m, const Data& d, Arr<float> jar, Arr<flo
       R[j] = d.efc_R[r0 + j];
     }
     const bool on = d.efc_active[r0] != 0.0f;
-    cost += on ? elliptic_cost(dim, y, R, m.collision_friction + 5 * c, f, curvature ? C : nullptr) : 0.0f;
+    float mu[5];
+    pair_friction(m, d, c, mu);
+    cost += on ? elliptic_cost(dim, y, R, mu, f, curvature ? C : nullptr) : 0.0f;
     for (int j = 0; j < dim; ++j) force[r0 + j] = on ? f[j] : 0.0f;
     if (curvature && on)
       for (int i = 0; i < dim; ++i)
@@ -155,7 +157,9 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
       y[j] = jar[r0 + j];
       R[j] = d.efc_R[r0 + j];
     }
-    elliptic_cost(dim, y, R, m.collision_friction + 5 * c, f, C);
+    float mu[5];
+    pair_friction(m, d, c, mu);
+    elliptic_cost(dim, y, R, mu, f, C);
     for (int a = 0; a < dim; ++a)
       for (int b = 0; b < dim; ++b) {
         if (C[a][b] == 0.0f) continue;

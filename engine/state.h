@@ -22,6 +22,11 @@ namespace lockstep {
   X(qfrc_applied, nv, "applied generalized forces [N, N m]")                                \
   X(xfrc_applied, nbody * 6, "applied Cartesian force, torque at xipos [N, N m]")          \
   X(qacc_warmstart, nv, "solver warm start [m/s^2, rad/s^2]")                               \
+  X(param_gravity, 3, "per-world gravity [m/s^2] (default opt.gravity)")                  \
+  X(param_mass_scale, nbody, "per-world factor on body mass and inertia (default 1)")      \
+  X(param_friction, 1, "per-world factor on every contact friction coefficient (default 1)") \
+  X(param_actuator_gain, nu, "per-world factor on actuator force (gain and bias; default 1)") \
+  X(param_damping, nv, "per-world dof damping [N s/m, N m s/rad] (default dof_damping)")   \
   X(diverged, 1, "1 once the world's state became non-finite")                              \
   X(xpos, nbody * 3, "body frame position [m]")                                             \
   X(xquat, nbody * 4, "body frame orientation")                                             \
@@ -35,6 +40,7 @@ namespace lockstep {
   X(site_xpos, nsite * 3, "site position [m]")                                              \
   X(site_xmat, nsite * 9, "site rotation, row-major")                                       \
   X(subtree_com, nbody * 3, "subtree centre of mass [m]")                                   \
+  X(subtree_mass, nbody, "subtree mass with the world's mass scale [kg]")                  \
   X(cinert, nbody * 10, "com-based body inertia [Ixx Iyy Izz Ixy Ixz Iyz, m·d, m]")         \
   X(crb, nbody * 10, "composite rigid-body inertia, cinert layout")                         \
   X(cdof, nv * 6, "com-based motion axis of each dof [rot; lin]")                           \

@@ -50,3 +50,47 @@ def load_mjcf(path_or_xml):
         path = _os.fsdecode(path)
     return _lockstep._load_mjcf_file(path)
 
+
+
+class PhysicsParams:
+    """Per-world physics parameters of a Simulator, settable at any time (domain randomisation,
+    system identification). Each attribute is a zero-copy view into the simulator's state;
+    assigning to an attribute writes in place (``sim.params.friction = x`` and
+    ``sim.params.friction[:] = x`` are the same). reset() leaves them unchanged.
+
+    gravity      (num_worlds, 3)      [m/s^2], default model.opt.gravity
+    mass_scale   (num_worlds, nbody)  factor on body mass and inertia, default 1
+    friction     (num_worlds,)        factor on every contact friction coefficient, default 1
+    actuator_gain (num_worlds, nu)    factor on actuator force (gain and bias), default 1
+    damping      (num_worlds, nv)     dof damping [N s/m, N m s/rad], default model.dof_damping
+    """
+
+    _FIELDS = {"gravity": "param_gravity", "mass_scale": "param_mass_scale",
+               "friction": "param_friction", "actuator_gain": "param_actuator_gain",
+               "damping": "param_damping"}
+
+    def __init__(self, sim):
+        object.__setattr__(self, "_sim", sim)
+
+    def __getattr__(self, name):
+        try:
+            return getattr(self._sim, self._FIELDS[name])
+        except KeyError:
+            raise AttributeError(
+                f"Simulator.params has no '{name}'; expected one of {sorted(self._FIELDS)}") from None
+
+    def __setattr__(self, name, value):
+        if name not in self._FIELDS:
+            raise AttributeError(
+                f"Simulator.params has no '{name}'; expected one of {sorted(self._FIELDS)}")
+        setattr(self._sim, self._FIELDS[name], value)
+
+    def __dir__(self):
+        return sorted(self._FIELDS)
+
+    def __repr__(self):
+        return f"PhysicsParams({', '.join(sorted(self._FIELDS))})"
+
+
+Simulator.params = property(PhysicsParams, doc=PhysicsParams.__doc__)
+__all__.append("PhysicsParams")
