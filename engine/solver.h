@@ -8,10 +8,16 @@
 // elliptic cones, run as Newton: they minimise the same convex cost, and Gauss-Seidel over an
 // elliptic contact's normal and friction blocks stalls below the optimum when it slides.
 //
-// Every world runs the same loops over the same row slots; inactive rows have zero Jacobian and
-// are skipped by a mask. The iteration loops exit early per world once the improvement falls
-// below opt.tolerance (MuJoCo's test); on the GPU a warp runs until its slowest world, and the
-// results do not depend on which worlds share a warp.
+// Branches left in the hot path, and why they are acceptable:
+//  - loops over row slots, contact slots, cone type, condim and solver: Model data, uniform.
+//  - skips of inactive rows / zero Jacobian entries (`continue` on efc_active, jar, J == 0,
+//    f == 0): per-world masks. Skipping is never slower than multiplying by the mask: on the
+//    GPU a warp executes the union of its lanes' active rows, on the CPU only a world's own.
+//  - elliptic_cost's zone (top / bottom / middle): per world, a few flops each side.
+//  - early exits of the Newton, line-search and PGS loops once the improvement is below
+//    opt.tolerance (MuJoCo's test) and of worlds with no active row: per world. A warp runs
+//    until its slowest world; results never depend on which worlds share a warp or on the
+//    number of worlds.
 #pragma once
 
 #include "engine/constraint.h"
@@ -143,7 +149,7 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
     const float D = 1.0f / d.efc_R[r];
     for (int i = 0; i < nv; ++i) {
       const float Ji = D * d.efc_J[r * nv + i];
-      if (Ji == 0.0f) continue;
+      if (Ji == 0.0f) continue;  // dofs outside the contact's kinematic chains (mask)
       for (int k = 0; k <= i; ++k) H[i * nv + k] += Ji * d.efc_J[r * nv + k];
     }
   }
