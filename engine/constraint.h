@@ -69,7 +69,8 @@ LS_HD RowParams row_params(const ModelView& m, const float* solref, const float*
 // aref = −B·(J·qvel) − K·d·(pos − margin).
 LS_HD void write_row(const Data& d, int nv, int r, float active, const RowParams& p, bool spring) {
   float vel = 0;
-  for (int i = 0; i < nv; ++i) vel += d.efc_J[r * nv + i] * d.qvel[i];
+  if (active != 0.0f)  // inactive rows are zero (per-world mask)
+    for (int i = 0; i < nv; ++i) vel += d.efc_J[r * nv + i] * d.qvel[i];
   d.efc_active[r] = active;
   d.efc_pos[r] = p.pos;
   d.efc_margin[r] = p.margin;
@@ -149,6 +150,11 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
         (enabled && d.contact_active[s] > 0 && dist < includemargin) ? 1.0f : 0.0f;
     for (int k = 0; k < nrow; ++k) zero_row(d, nv, r0 + k);
     for (int k = 0; k < 6; ++k) d.contact_force[6 * s + k] = 0;
+    if (active == 0.0f) {
+      // Inactive slot (per-world mask): zero rows, no Jacobian or parameters to compute.
+      for (int k = 0; k < nrow; ++k) d.efc_active[r0 + k] = 0;
+      continue;
+    }
 
     const Vec3 pos = load3(d.contact_pos, 3 * s);
     const Vec3 n = load3(d.contact_frame, 9 * s), t1 = load3(d.contact_frame, 9 * s + 3),
@@ -156,7 +162,7 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
     const int b1 = m.geom_bodyid[m.collision_geom1[c]], b2 = m.geom_bodyid[m.collision_geom2[c]];
     for (int side = 0; side < 2; ++side) {
       const int b = side == 0 ? b1 : b2;
-      const float sign = active * (side == 0 ? -1.0f : 1.0f);
+      const float sign = side == 0 ? -1.0f : 1.0f;
       const Vec3 com = load3(d.subtree_com, 3 * m.body_rootid[b]);
       for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) {
         Vec3 jp, jr;
