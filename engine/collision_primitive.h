@@ -248,36 +248,100 @@ LS_HD float box_sdf(Vec3 p, Vec3 s) {
   return norm(qp) + fminf(fmaxf(q.x, fmaxf(q.y, q.z)), 0.0f);
 }
 
-// 2 slots. (1) The sphere-box contact at the point of the capsule's segment nearest to (or
-// deepest in) the box: the signed distance to a convex set is convex along the segment, so a
-// fixed-count golden-section search finds it with no data-dependent trip count. (2) the
-// sphere-box contact at the end of the segment farther along from (1), so that a capsule lying on
-// a face gets a second support point.
+// 2 slots, MuJoCo's rule inferred from its outputs (mujoco 3.3.7; see
+// tests/python/test_collision_vs_mujoco.py). Both are sphere-box contacts at points of the
+// capsule's segment (box frame below):
+// (1) at the point x1 nearest to (or deepest in) the box: the signed distance to a convex set is
+//     convex along the segment, so a fixed-count golden-section search finds it with no
+//     data-dependent trip count.
+// (2) at x2, found by walking along the segment across one face of the box. The face kf is the
+//     one the nearest box point lies on; if that point is on an edge or corner, the face of those
+//     it lies on that is most parallel to the axis (least |a_k|). The walk starts at the nearest
+//     box point and stops where it leaves the face rectangle (tangent coordinates reach +-size
+//     in the direction of travel; a coordinate already on the boundary and moving outwards does
+//     not stop it), clamped to the segment. Direction: on a face, from the segment end x1 towards
+//     the other end (x1 strictly inside the segment on a face: axis parallel to the face, no
+//     second contact); on an edge or corner, so that the clamped tangent coordinate (the one of
+//     largest |a_k| at a corner) runs across to the opposite edge. The walk may be clamped back
+//     onto x1: MuJoCo then reports the same contact twice, and so does this.
 LS_HD void collide_capsule_box(const GeomPose& g1, const GeomPose& g2, Contact* out) {
   Vec3 axis = geom_axis(g1);
   float half = g1.size.y;
+  Vec3 s = g2.size;
   Vec3 c = mul_transpose(g2.mat, g1.pos - g2.pos);
   Vec3 a = mul_transpose(g2.mat, axis);
   const float g = 0.6180339887498949f;  // 1/phi
   float lo = -half, hi = half;
   float xc = hi - g * (hi - lo), xd = lo + g * (hi - lo);
-  float fc = box_sdf(c + xc * a, g2.size), fd = box_sdf(c + xd * a, g2.size);
+  float fc = box_sdf(c + xc * a, s), fd = box_sdf(c + xd * a, s);
   for (int it = 0; it < 40; ++it) {  // fixed trip count: bracket shrinks to 0.618^40 ~ 5e-9
     bool left = fc <= fd;            // minimum lies in [lo, xd]
     lo = left ? lo : xc;
     hi = left ? xd : hi;
     float keep = left ? xc : xd, fkeep = left ? fc : fd;
     float xn = left ? hi - g * (hi - lo) : lo + g * (hi - lo);
-    float fn = box_sdf(c + xn * a, g2.size);
+    float fn = box_sdf(c + xn * a, s);
     xc = left ? xn : keep;
     fc = left ? fn : fkeep;
     xd = left ? keep : xn;
     fd = left ? fkeep : fn;
   }
+  // The search locates the minimum only to ~sqrt(float eps) (the distance is flat there), enough
+  // to name the feature of the box nearest to the segment. Near an edge or corner the point is
+  // then solved in closed form: the segment point nearest to that edge line (corner point).
   float x = 0.5f * (lo + hi);
+  float ak[3] = {a.x, a.y, a.z}, sk[3] = {s.x, s.y, s.z}, c0[3] = {c.x, c.y, c.z};
+  float ck[3], cl[3];
+  bool o[3];
+  int nout = 0;
+  float num = 0.0f, den = 0.0f;
+  for (int k = 0; k < 3; ++k) {
+    ck[k] = c0[k] + x * ak[k];
+    cl[k] = col_clamp(ck[k], -sk[k], sk[k]);
+    o[k] = fabsf(ck[k]) > sk[k];
+    nout += o[k] ? 1 : 0;
+    num += o[k] ? (c0[k] - cl[k]) * ak[k] : 0.0f;
+    den += o[k] ? ak[k] * ak[k] : 0.0f;
+  }
+  float x_feat = col_clamp(-num / fmaxf(den, 1e-30f), -half, half);
+  x = nout >= 2 && den > 1e-12f ? x_feat : x;
+  // the end points can only be approached by the bracket: snap to them
+  bool at_end = fabsf(x) > half * (1.0f - 1e-5f);
+  x = at_end ? (x > 0.0f ? half : -half) : x;
+  for (int k = 0; k < 3; ++k) ck[k] = c0[k] + x * ak[k];
   out[0] = sphere_box_raw(g1.pos + x * axis, g1.size.x, g2);
-  float xe = x > 0.0f ? -half : half;
-  out[1] = sphere_box_raw(g1.pos + xe * axis, g1.size.x, g2);
+  // face kf: outside axis of least |a| (one outside axis: that one); inside the box, the face of
+  // least clearance (sphere_box_raw's choice)
+  int kf = 0;
+  float best = 1e30f;
+  for (int k = 0; k < 3; ++k) {
+    float key = nout > 0 ? (o[k] ? fabsf(ak[k]) : 1e30f) : sk[k] - fabsf(ck[k]);
+    bool take = key < best;
+    best = take ? key : best;
+    kf = take ? k : kf;
+  }
+  // edge or corner: the clamped tangent axis j (largest |a| of those) sets the direction
+  int j = (kf + 1) % 3;
+  float bj = -1.0f;
+  for (int k = 0; k < 3; ++k) {
+    float key = (k != kf && o[k]) ? fabsf(ak[k]) : -1.0f;
+    bool take = key > bj;
+    bj = take ? key : bj;
+    j = take ? k : j;
+  }
+  float dir_face = x > 0.0f ? -1.0f : 1.0f;
+  float dir_edge = (cl[j] > 0.0f ? -1.0f : 1.0f) * (ak[j] > 0.0f ? 1.0f : -1.0f);
+  float d = nout >= 2 ? dir_edge : dir_face;
+  float step = 1e30f;
+  for (int k = 0; k < 3; ++k) {
+    float v = ak[k] * d;
+    float tgt = v > 0.0f ? sk[k] : -sk[k];
+    float st = (tgt - cl[k]) / (fabsf(v) > 1e-30f ? v : 1e-30f);
+    step = (k != kf && st > 0.0f) ? fminf(step, st) : step;
+  }
+  float x2 = col_clamp(x + d * step, -half, half);
+  out[1] = sphere_box_raw(g1.pos + x2 * axis, g1.size.x, g2);
+  out[1].exists = (nout >= 2 || at_end) ? 1.0f : 0.0f;
 }
 
 // ---- box - box -------------------------------------------------------------------------------
