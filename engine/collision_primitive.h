@@ -263,7 +263,8 @@ LS_HD float box_sdf(Vec3 p, Vec3 s) {
 //     the other end (x1 strictly inside the segment on a face: axis parallel to the face, no
 //     second contact); on an edge or corner, so that the clamped tangent coordinate (the one of
 //     largest |a_k| at a corner) runs across to the opposite edge. The walk may be clamped back
-//     onto x1: MuJoCo then reports the same contact twice, and so does this.
+//     onto x1: MuJoCo then reports the same contact twice, and so does this; except on an edge at
+//     a segment end from which the segment leaves both faces of the edge: no second contact.
 LS_HD void collide_capsule_box(const GeomPose& g1, const GeomPose& g2, Contact* out) {
   Vec3 axis = geom_axis(g1);
   float half = g1.size.y;
@@ -305,10 +306,15 @@ LS_HD void collide_capsule_box(const GeomPose& g1, const GeomPose& g2, Contact* 
   }
   float x_feat = col_clamp(-num / fmaxf(den, 1e-30f), -half, half);
   x = nout >= 2 && den > 1e-12f ? x_feat : x;
-  // the end points can only be approached by the bracket: snap to them
-  bool at_end = fabsf(x) > half * (1.0f - 1e-5f);
+  // Over a face (centre outside one slab only) the distance is linear in x, so its minimum is a
+  // segment end, which the bracket only approaches (to ~1e-5 where the axis is nearly parallel
+  // to the face): snap to it.
+  bool at_end = nout == 1 || fabsf(x) > half * (1.0f - 1e-5f);
   x = at_end ? (x > 0.0f ? half : -half) : x;
-  for (int k = 0; k < 3; ++k) ck[k] = c0[k] + x * ak[k];
+  for (int k = 0; k < 3; ++k) {
+    ck[k] = c0[k] + x * ak[k];
+    cl[k] = col_clamp(ck[k], -sk[k], sk[k]);
+  }
   out[0] = sphere_box_raw(g1.pos + x * axis, g1.size.x, g2);
   // face kf: outside axis of least |a| (one outside axis: that one); inside the box, the face of
   // least clearance (sphere_box_raw's choice)
@@ -341,7 +347,13 @@ LS_HD void collide_capsule_box(const GeomPose& g1, const GeomPose& g2, Contact* 
   }
   float x2 = col_clamp(x + d * step, -half, half);
   out[1] = sphere_box_raw(g1.pos + x2 * axis, g1.size.x, g2);
-  out[1].exists = (nout >= 2 || at_end) ? 1.0f : 0.0f;
+  // an edge at a segment end from which the segment runs away from both faces of the edge:
+  // MuJoCo reports no second contact
+  float dir_in = x > 0.0f ? -1.0f : 1.0f;  // from the end into the segment
+  bool away = true;
+  for (int k = 0; k < 3; ++k) away = away && (!o[k] || dir_in * ak[k] * cl[k] > 0.0f);
+  bool edge_away = nout == 2 && at_end && away;
+  out[1].exists = ((nout >= 2 || at_end) && !edge_away) ? 1.0f : 0.0f;
 }
 
 // ---- box - box -------------------------------------------------------------------------------
