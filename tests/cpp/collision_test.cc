@@ -193,11 +193,45 @@ TEST(CollisionPrimitive, BoxBoxStacked) {
   for (int k = 0; k < 8; ++k) {
     if (c[k].exists == 0.0f) continue;
     ++n;
-    EXPECT_NEAR(c[k].dist, -0.01f, kTol);
+    EXPECT_NEAR(c[k].dist, -0.005f, kTol);  // MuJoCo reports half the depth on a face axis
     EXPECT_NEAR(c[k].pos.z, 0.095f, kTol);
     expect_vec(normal(c[k]), {0, 0, 1});
   }
   EXPECT_EQ(n, 4);  // the top box's bottom corners, all over the base
+}
+
+TEST(CollisionPrimitive, BoxBoxFaceClipAndEdgeCross) {
+  // values from mujoco 3.3.7
+  Contact c[8];
+  GeomPose base = pose({0, 0, 0}, identity(), {0.5f, 0.5f, 0.1f});
+  // a cube turned 45 degrees about z, overhanging the base's +x edge, 0.01 deep: 3 of its bottom
+  // corners and the 2 crossings of its bottom edges with the base's edge x = 0.5
+  collide_box_box(base, pose({0.45f, 0, 0.19f}, rot({0, 0, 1}, M_PI / 4), {0.1f, 0.1f, 0.1f}), c, 0.01f);
+  int n = 0;
+  float h = 0.1f * std::sqrt(2.0f);
+  for (int k = 0; k < 8; ++k) {
+    if (c[k].exists == 0.0f) continue;
+    ++n;
+    EXPECT_NEAR(c[k].dist, -0.005f, kTol);
+    EXPECT_NEAR(c[k].pos.z, 0.095f, kTol);
+    float x = c[k].pos.x, y = std::fabs(c[k].pos.y);
+    bool known = (std::fabs(x - 0.5f) < kTol && std::fabs(y - (h - 0.05f)) < kTol) ||
+                 (std::fabs(x - 0.45f) < kTol && std::fabs(y - h) < kTol) ||
+                 (std::fabs(x - (0.45f - h)) < kTol && y < kTol);
+    EXPECT_TRUE(known) << x << " " << c[k].pos.y;
+  }
+  EXPECT_EQ(n, 5);
+  // crossed edges: two bars turned 45 degrees about their long axes, the upper one's lower edge
+  // 0.02 below the lower one's upper edge: one contact at the full depth, normal +z
+  GeomPose lower = pose({0, 0, 0}, rot({0, 1, 0}, M_PI / 4), {0.1f, 0.5f, 0.1f});
+  GeomPose upper = pose({0, 0, 2 * h - 0.02f}, rot({1, 0, 0}, M_PI / 4), {0.5f, 0.1f, 0.1f});
+  collide_box_box(lower, upper, c, 0.01f);
+  n = 0;
+  for (int k = 0; k < 8; ++k) n += c[k].exists != 0.0f;
+  EXPECT_EQ(n, 1);
+  EXPECT_NEAR(c[0].dist, -0.02f, kTol);
+  expect_vec(c[0].pos, {0, 0, h - 0.01f});
+  expect_vec(normal(c[0]), {0, 0, 1});
 }
 
 // ---- candidate pairs and driver ----------------------------------------------------------------
