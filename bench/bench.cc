@@ -1,0 +1,329 @@
+// lockstep-bench: physics and env-equivalent steps per second by batch size.
+//
+//   lockstep-bench --model ant --num-worlds 1024,4096,16384 --substeps 5 --json ant.json
+//
+// Per batch size: one Simulator, warm-up, then --repeats timed runs of --steps env steps
+// (each: random controls generated where the state lives, then --substeps physics steps in one
+// launch), timed with CUDA events on the GPU and a steady clock on the CPU; the median is
+// reported. "GB/s" divides an estimate of the state bytes a physics step moves (every float
+// of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
+// lower bound of memory traffic, set beside the device's measured copy bandwidth.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/random_ctrl.h"
+#include "engine/mjcf.h"
+#include "engine/simulator.h"
+
+#ifdef LOCKSTEP_HAVE_CUDA
+#include <cuda_runtime.h>
+
+#include "kernels/cuda_check.cuh"
+#endif
+
+namespace lockstep::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string model = "ant";
+  std::vector<int> num_worlds = {1024, 4096, 16384, 65536};
+  int steps = 100;
+  int substeps = 5;
+  std::string integrator = "model";
+  std::string device = "auto";
+  int repeats = 5;
+  std::string json;
+  std::string command_line;
+};
+
+[[noreturn]] void usage(const std::string& error) {
+  std::fprintf(stderr,
+               "error: %s\n"
+               "usage: lockstep-bench [--model NAME|PATH] [--num-worlds N1,N2,...] [--steps N]\n"
+               "                      [--substeps K] [--integrator euler|rk4|model]\n"
+               "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
+               "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
+               error.c_str());
+  std::exit(2);
+}
+
+int parse_positive(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < 1 || v > (1 << 30))
+    usage(flag + " expects a positive integer, got '" + text + "'");
+  return static_cast<int>(v);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") usage("help requested");
+    if (i + 1 >= argc) usage(flag + " needs a value");
+    const std::string value = argv[++i];
+    if (flag == "--model") o.model = value;
+    else if (flag == "--steps") o.steps = parse_positive(flag, value);
+    else if (flag == "--substeps") o.substeps = parse_positive(flag, value);
+    else if (flag == "--repeats") o.repeats = parse_positive(flag, value);
+    else if (flag == "--json") o.json = value;
+    else if (flag == "--integrator") {
+      if (value != "euler" && value != "rk4" && value != "model")
+        usage("--integrator expects euler, rk4 or model, got '" + value + "'");
+      o.integrator = value;
+    } else if (flag == "--device") {
+      if (value != "cpu" && value != "cuda" && value != "auto")
+        usage("--device expects cpu, cuda or auto, got '" + value + "'");
+      o.device = value;
+    } else if (flag == "--num-worlds") {
+      o.num_worlds.clear();
+      std::stringstream ss(value);
+      std::string item;
+      while (std::getline(ss, item, ',')) o.num_worlds.push_back(parse_positive(flag, item));
+      if (o.num_worlds.empty()) usage("--num-worlds expects a comma-separated list");
+    } else {
+      usage("unknown option '" + flag + "'");
+    }
+  }
+  return o;
+}
+
+// A built-in name resolves to the project's models/NAME.xml, else ../shared/models/gymnasium.
+std::string model_path(const std::string& name) {
+  if (name.find('/') != std::string::npos || name.find(".xml") != std::string::npos) return name;
+  for (const std::string dir : {std::string(LOCKSTEP_SOURCE_DIR) + "/models/",
+                                std::string(LOCKSTEP_SOURCE_DIR) + "/../shared/models/gymnasium/"}) {
+    const std::string path = dir + name + ".xml";
+    if (std::ifstream(path).good()) return path;
+  }
+  usage("no built-in model '" + name + "' (looked in models/ and ../shared/models/gymnasium/)");
+}
+
+std::string cpu_name() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "CPU";
+}
+
+struct Row {
+  int worlds;
+  double seconds;  // median time of `steps` env steps
+  double env_sps, physics_sps, ns_per_world_step, gbps;
+};
+
+// Times R repeats of `steps` env steps; returns the median in seconds.
+class Runner {
+ public:
+  Runner(std::shared_ptr<const Model> model, int worlds, Device device, const Options& o)
+      : sim_(model, worlds, device), o_(o) {
+    std::vector<float> range(2 * model->size.nu);
+    for (int a = 0; a < model->size.nu; ++a) {
+      const bool limited = model->actuator_ctrllimited[a] != 0;
+      range[2 * a] = limited ? model->actuator_ctrlrange[2 * a] : -1.0f;
+      range[2 * a + 1] = limited ? model->actuator_ctrlrange[2 * a + 1] : 1.0f;
+    }
+    range_host_ = range;
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (device == Device::cuda && !range.empty()) {
+      cuda_check(cudaMalloc(&range_device_, range.size() * sizeof(float)), "cudaMalloc");
+      cuda_check(cudaMemcpy(range_device_, range.data(), range.size() * sizeof(float),
+                            cudaMemcpyHostToDevice), "cudaMemcpy");
+    }
+#endif
+  }
+  ~Runner() {
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (range_device_) cudaFree(range_device_);
+#endif
+  }
+
+  void env_steps(int n) {
+    const FieldRef ctrl = sim_.field("ctrl");
+    const float* range = ctrl.on_device ? range_device_ : range_host_.data();
+    for (int k = 0; k < n; ++k) {
+      if (ctrl.count) random_ctrl(ctrl, range, 1, step_++);
+      sim_.step(o_.substeps);
+    }
+  }
+  void sync() {
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (sim_.device() == Device::cuda) cuda_check(cudaDeviceSynchronize(), "synchronize");
+#endif
+  }
+  double time_once() {
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (sim_.device() == Device::cuda) {
+      cudaEvent_t start, stop;
+      cuda_check(cudaEventCreate(&start), "cudaEventCreate");
+      cuda_check(cudaEventCreate(&stop), "cudaEventCreate");
+      cuda_check(cudaEventRecord(start), "cudaEventRecord");
+      env_steps(o_.steps);
+      cuda_check(cudaEventRecord(stop), "cudaEventRecord");
+      cuda_check(cudaEventSynchronize(stop), "cudaEventSynchronize");
+      float ms = 0;
+      cuda_check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+      cudaEventDestroy(start);
+      cudaEventDestroy(stop);
+      return ms * 1e-3;
+    }
+#endif
+    const auto t0 = Clock::now();
+    env_steps(o_.steps);
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  double median(int repeats) {
+    std::vector<double> t;
+    for (int r = 0; r < repeats; ++r) t.push_back(time_once());
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+  }
+
+ private:
+  Simulator sim_;
+  const Options& o_;
+  std::vector<float> range_host_;
+  float* range_device_ = nullptr;
+  uint64_t step_ = 0;
+};
+
+// Device-to-device copy bandwidth [GB/s], bytes read plus written, median of 5.
+double copy_bandwidth_gbps() {
+#ifdef LOCKSTEP_HAVE_CUDA
+  const size_t bytes = size_t(1) << 30;
+  void *a = nullptr, *b = nullptr;
+  cuda_check(cudaMalloc(&a, bytes), "cudaMalloc");
+  cuda_check(cudaMalloc(&b, bytes), "cudaMalloc");
+  cuda_check(cudaMemset(a, 1, bytes), "cudaMemset");
+  cudaEvent_t start, stop;
+  cudaEventCreate(&start);
+  cudaEventCreate(&stop);
+  std::vector<double> t;
+  for (int r = 0; r < 6; ++r) {
+    cudaEventRecord(start);
+    cuda_check(cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy D2D");
+    cudaEventRecord(stop);
+    cudaEventSynchronize(stop);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, start, stop);
+    if (r) t.push_back(ms * 1e-3);
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  cudaFree(a);
+  cudaFree(b);
+  std::sort(t.begin(), t.end());
+  return 2.0 * bytes / t[t.size() / 2] / 1e9;
+#else
+  return 0;
+#endif
+}
+
+int run(const Options& o, Clock::time_point process_start) {
+  const std::string path = model_path(o.model);
+  std::shared_ptr<Model> model = load_mjcf(path);
+  if (o.integrator == "euler") model->opt.integrator = kIntEuler;
+  if (o.integrator == "rk4") model->opt.integrator = kIntRK4;
+  Device device = Device::cpu;
+  if (o.device == "cuda" || (o.device == "auto" && cuda_available())) device = Device::cuda;
+
+  std::string device_name = cpu_name() + " (" + std::to_string(std::thread::hardware_concurrency()) +
+                            " threads)";
+  double copy_gbps = 0;
+#ifdef LOCKSTEP_HAVE_CUDA
+  if (device == Device::cuda) {
+    cudaDeviceProp prop;
+    cuda_check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+    device_name = prop.name;
+  }
+#endif
+
+  // Time to the first completed step: load, compile, allocate, step once. No JIT.
+  double first_step_s;
+  {
+    Runner first(model, o.num_worlds.front(), device, o);
+    first.env_steps(1);
+    first.sync();
+    first_step_s = std::chrono::duration<double>(Clock::now() - process_start).count();
+  }
+  if (device == Device::cuda) copy_gbps = copy_bandwidth_gbps();
+
+  const StateLayout layout = StateLayout::make(model->size);
+  const double bytes_per_world_step = 2.0 * 4.0 * layout.per_world;
+  const char* integ = model->opt.integrator == kIntRK4 ? "RK4" : "Euler";
+  std::printf("model %s (%s, nq=%d nv=%d nu=%d ncon_max=%d nefc_max=%d, %s, dt=%g s)\n",
+              model->model_name.c_str(), path.c_str(), model->size.nq, model->size.nv,
+              model->size.nu, model->size.ncon_max, model->size.nefc_max, integ,
+              model->opt.timestep);
+  std::printf("device %s · first step after %.2f s", device_name.c_str(), first_step_s);
+  if (copy_gbps > 0) std::printf(" · copy bandwidth %.0f GB/s", copy_gbps);
+  std::printf("\n%d env steps x %d substeps per repeat, median of %d\n", o.steps, o.substeps,
+              o.repeats);
+  std::printf("%10s %14s %16s %14s %10s\n", "worlds", "env steps/s", "physics steps/s",
+              "ns/world-step", "GB/s");
+
+  std::vector<Row> rows;
+  for (int n : o.num_worlds) {
+    Runner runner(model, n, device, o);
+    runner.env_steps(std::max(3, o.steps / 10));  // warm-up
+    runner.sync();
+    const double t = runner.median(o.repeats);
+    Row r;
+    r.worlds = n;
+    r.seconds = t;
+    r.env_sps = double(n) * o.steps / t;
+    r.physics_sps = r.env_sps * o.substeps;
+    r.ns_per_world_step = 1e9 / r.physics_sps;
+    r.gbps = bytes_per_world_step * r.physics_sps / 1e9;
+    rows.push_back(r);
+    std::printf("%10d %14.3e %16.3e %14.2f %10.1f\n", n, r.env_sps, r.physics_sps,
+                r.ns_per_world_step, r.gbps);
+    std::fflush(stdout);
+  }
+
+  if (!o.json.empty()) {
+    std::ofstream f(o.json);
+    if (!f) throw std::runtime_error("--json: cannot write '" + o.json + "'");
+    f << "{\n  \"command\": \"" << o.command_line << "\",\n  \"model\": \"" << path
+      << "\",\n  \"integrator\": \"" << integ << "\",\n  \"timestep\": " << model->opt.timestep
+      << ",\n  \"device\": \"" << device_name << "\",\n  \"copy_bandwidth_gbps\": " << copy_gbps
+      << ",\n  \"first_step_seconds\": " << first_step_s << ",\n  \"steps\": " << o.steps
+      << ",\n  \"substeps\": " << o.substeps << ",\n  \"repeats\": " << o.repeats
+      << ",\n  \"bytes_per_world_step\": " << bytes_per_world_step << ",\n  \"rows\": [\n";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Row& r = rows[i];
+      f << "    {\"worlds\": " << r.worlds << ", \"seconds\": " << r.seconds
+        << ", \"env_steps_per_s\": " << r.env_sps << ", \"physics_steps_per_s\": "
+        << r.physics_sps << ", \"ns_per_world_step\": " << r.ns_per_world_step
+        << ", \"gbps\": " << r.gbps << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
+    }
+    f << "  ]\n}\n";
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace lockstep::bench
+
+int main(int argc, char** argv) {
+  const auto start = lockstep::bench::Clock::now();
+  const lockstep::bench::Options options = lockstep::bench::parse(argc, argv);
+  try {
+    return lockstep::bench::run(options, start);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lockstep-bench: %s\n", e.what());
+    return 1;
+  }
+}
