@@ -9,9 +9,10 @@
 //
 // Every primitive fills a fixed number K of Contact slots (collision_num_slots). A slot whose
 // `exists` is 0 holds no candidate (for example the second point of two capsules that are not
-// parallel); the driver marks a slot active iff exists && dist < margin. Primitives never test the
-// margin themselves: the result is a continuous function of the poses plus a mask, so every world
-// runs the same instructions. Branches on per-world state that remain are written as selects
+// parallel); the driver marks a slot active iff exists && dist < margin. Primitives do not test the
+// margin themselves (exception: box-box, whose MuJoCo rule keeps points by a depth that is twice
+// the reported dist; it takes the margin as an argument): the result is a continuous function of
+// the poses plus a mask, so every world runs the same instructions. Branches on per-world state that remain are written as selects
 // (`c ? a : b` on floats/vectors, both sides computed), except where a comment says otherwise.
 #pragma once
 
