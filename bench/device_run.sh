@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Build, test and bench on a GPU machine that has CUDA, CMake and Python but none of the Debian
+# -dev packages: their .deb files travel in .deps/ (apt-get download libeigen3-dev
+# libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps.
+# Usage: bash bench/device_run.sh OUTDIR [quick]
+set -uo pipefail
+out="${1:?output directory}"
+mode="${2:-full}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+deps=/tmp/deps
+mkdir -p "$deps" "$out"
+for f in "$root"/.deps/*.deb; do dpkg -x "$f" "$deps"; done
+export CMAKE_PREFIX_PATH="$deps/usr:$deps/usr/lib/x86_64-linux-gnu/cmake:$deps/usr/share/eigen3/cmake"
+export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+nvidia-smi -L | tee "$out/device.txt"
+
+cmake -S "$root" -B /tmp/build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DLOCKSTEP_PYTHON=ON -DLOCKSTEP_TESTS=ON \
+  -DEigen3_DIR="$deps/usr/share/eigen3/cmake" \
+  -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" \
+  -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
+  -DTINYXML2_INCLUDE_DIR="$deps/usr/include" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+cmake --build /tmp/build -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
+grep -A2 "Compiling entry function" "$out/build.log" | grep -E "entry|registers|stack" > "$out/ptxas.txt"
+
+/tmp/build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*' 2>&1 | tail -25 | tee "$out/cuda_tests.txt"
+PYTHONPATH=/tmp/build/python python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -5 | tee "$out/pytest_cuda.txt"
+
+bench=/tmp/build/bench/lockstep-bench
+if [ "$mode" = quick ]; then
+  $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$out/ant_euler.json"
+  exit 0
+fi
+$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 20 --json "$out/ant_euler.json" | tee "$out/bench.txt"
+$bench --model ant --num-worlds 4096,65536 --steps 10 --json "$out/ant_rk4.json" | tee -a "$out/bench.txt"
+$bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 20 --json "$out/humanoid.json" | tee -a "$out/bench.txt"
+compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
+tail -3 "$out/memcheck.txt"
