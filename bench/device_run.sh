@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build, test and bench on a GPU machine that has CUDA, CMake and Python but none of the Debian
 # -dev packages: their .deb files travel in .deps/ (apt-get download libeigen3-dev
-# libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps.
+# libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps;
+# ../shared/models travels as .deps/shared/models.
 # Usage: bash bench/device_run.sh OUTDIR [quick]
 set -uo pipefail
 out="${1:?output directory}"
@@ -9,6 +10,8 @@ mode="${2:-full}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deps=/tmp/deps
 mkdir -p "$deps" "$out"
+# The reference models travel in .deps/shared (cp -r ../shared/models .deps/shared/).
+[ -e "$root/../shared" ] || ln -s "$root/.deps/shared" "$root/../shared"
 for f in "$root"/.deps/*.deb; do dpkg -x "$f" "$deps"; done
 export CMAKE_PREFIX_PATH="$deps/usr:$deps/usr/lib/x86_64-linux-gnu/cmake:$deps/usr/share/eigen3/cmake"
 export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"

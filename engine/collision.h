@@ -35,7 +35,9 @@ LS_HD GeomPose geom_pose(const ModelView& m, const Data& d, int g) {
 }
 
 // Runs the narrowphase routine `func` on (g1, g2); fills collision_num_slots(func) entries.
-LS_HD void collide_pair(int func, const GeomPose& g1, const GeomPose& g2, Contact* out) {
+// `margin` is the pair's detection margin (box–box keeps face points by their full depth).
+LS_HD void collide_pair(int func, const GeomPose& g1, const GeomPose& g2, float margin,
+                        Contact* out) {
   switch (func) {  // model data: the same routine in every world
     case kColPlaneSphere: collide_plane_sphere(g1, g2, out); break;
     case kColPlaneCapsule: collide_plane_capsule(g1, g2, out); break;
@@ -46,7 +48,7 @@ LS_HD void collide_pair(int func, const GeomPose& g1, const GeomPose& g2, Contac
     case kColSphereBox: collide_sphere_box(g1, g2, out); break;
     case kColCapsuleCapsule: collide_capsule_capsule(g1, g2, out); break;
     case kColCapsuleBox: collide_capsule_box(g1, g2, out); break;
-    case kColBoxBox: collide_box_box(g1, g2, out); break;
+    case kColBoxBox: collide_box_box(g1, g2, out, margin); break;
     default:
       for (int k = 0; k < kMaxContactSlots; ++k) out[k].exists = 0.0f;
       break;
@@ -64,7 +66,7 @@ LS_HD void collision(const ModelView& m, const Data& d) {
     const float margin = m.collision_margin[c];
     GeomPose p1 = geom_pose(m, d, g1), p2 = geom_pose(m, d, g2);
     Contact out[kMaxContactSlots];
-    collide_pair(m.collision_func[c], p1, p2, out);
+    collide_pair(m.collision_func[c], p1, p2, margin, out);
     for (int k = 0; k < num; ++k) {
       const Contact& con = out[k];
       const int i = adr + k;
