@@ -180,3 +180,69 @@ def test_post_constraint_forces_match_mujoco(name):
         expected = getattr(mj_data, field)
         np.testing.assert_allclose(getattr(sim, field)[0], expected,
                                    atol=2e-3 * np.abs(expected).max(), err_msg=field)
+
+
+ROLLING_SPHERE = """
+<mujoco>
+  <option timestep="0.002" cone="{cone}"/>
+  <worldbody>
+    <geom type="plane" size="10 10 0.1" condim="6" friction="0.8 0.02 0.01"/>
+    <body pos="0 0 0.1">
+      <freejoint/>
+      <geom type="sphere" size="0.1" mass="1" condim="6" friction="0.8 0.02 0.01"/>
+    </body>
+  </worldbody>
+</mujoco>"""
+
+
+@pytest.mark.parametrize("cone", ["pyramidal", "elliptic"])
+def test_condim6_spinning_rolling_sphere_matches_mujoco(cone):
+    """Torsional and rolling friction (condim 6) slow a spinning, rolling sphere as in MuJoCo."""
+    mj_model, model = load_both(ROLLING_SPHERE.format(cone=cone))
+    mj_data = mujoco.MjData(mj_model)
+    sim = lockstep.Simulator(model, num_worlds=1)
+    qvel = [1.0, 0.0, 0.0, 0.0, 5.0, 20.0]  # slides, rolls about y and spins about z
+    mj_data.qvel[:] = qvel
+    sim.qvel[0] = qvel
+    for _ in range(500):
+        mujoco.mj_step(mj_model, mj_data)
+        sim.step()
+    np.testing.assert_allclose(sim.qvel[0], mj_data.qvel, atol=2e-3 * np.abs(qvel).max())
+    np.testing.assert_allclose(sim.qpos[0, :3], mj_data.qpos[:3], atol=1e-3)
+
+
+TENDON_LIMIT = """
+<mujoco>
+  <option timestep="0.002"/>
+  <worldbody>
+    <body>
+      <joint name="a" type="hinge" axis="0 1 0"/>
+      <geom type="capsule" fromto="0 0 0 0.4 0 0" size="0.04" mass="1"/>
+      <body pos="0.4 0 0">
+        <joint name="b" type="hinge" axis="0 1 0"/>
+        <geom type="capsule" fromto="0 0 0 0.4 0 0" size="0.04" mass="1"/>
+      </body>
+    </body>
+  </worldbody>
+  <tendon>
+    <fixed name="sum" range="-0.04 0.04" solreflimit="{solref}">
+      <joint joint="a" coef="1"/><joint joint="b" coef="1"/>
+    </fixed>
+  </tendon>
+</mujoco>"""
+
+
+@pytest.mark.parametrize("solref", ["0.02 1", "-2000 -40"])
+def test_fixed_tendon_limit_matches_mujoco(solref):
+    """A falling double pendulum held by a limit on q_a + q_b, standard and direct solref."""
+    mj_model, model = load_both(TENDON_LIMIT.format(solref=solref))
+    mj_data = mujoco.MjData(mj_model)
+    sim = lockstep.Simulator(model, num_worlds=1)
+    lengths_mj, lengths_ls = [], []
+    for _ in range(1000):
+        mujoco.mj_step(mj_model, mj_data)
+        sim.step()
+        lengths_mj.append(mj_data.ten_length[0])
+        lengths_ls.append(sim.ten_length[0, 0])
+    assert min(lengths_mj) < -0.04  # the limit was reached and is soft
+    np.testing.assert_allclose(lengths_ls, lengths_mj, atol=2e-3)
