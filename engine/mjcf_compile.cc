@@ -336,7 +336,12 @@ class Compiler {
         error(j.at, "range", "range[0] must be 0 for a ball joint");
       if (limited && !(j.range[0] < j.range[1]))
         error(j.at, "range", "range[0] must be smaller than range[1] for a limited joint");
+      // Refused rather than ignored: both would change the motion.
+      if (limited && j.type == kJntBall)
+        error(j.at, "limited", "limits on ball joints are not supported yet (hinge and slide are)");
     }
+    if (j.frictionloss > 0)
+      error(j.at, "frictionloss", "dry joint friction (frictionloss > 0) is not supported yet");
     m.jnt_limited[id] = limited ? 1 : 0;
     // Angles: ranges of limited hinge and ball joints (MuJoCo leaves unused ranges as written),
     // ref/springref of hinges only.

@@ -342,6 +342,10 @@ TEST(MjcfErrors, UnsupportedFeatures) {
                3, "motor", "tendon");
   expect_error("<mujoco>\n<actuator>\n<muscle joint=\"j\"/></actuator></mujoco>", 3, "muscle",
                "");
+  expect_error(in_body(R"(<joint type="ball" range="0 30"/><geom size=".1"/>)"), 3, "joint",
+               "limited");
+  expect_error(in_body(R"(<joint frictionloss="0.1"/><geom size=".1"/>)"), 3, "joint",
+               "frictionloss");
 }
 
 TEST(MjcfErrors, LimitsAndOrientation) {
