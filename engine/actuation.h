@@ -12,11 +12,11 @@ namespace lockstep {
 // (ctrl itself is left as the user wrote it) and force clamped to forcerange.
 LS_HD void actuation(const ModelView& m, const Data& d) {
   const int nu = m.size.nu;
-  for (int i = 0; i < m.size.nv; ++i) d.qfrc_actuator[i] = 0;
+  for (int i = 0; i < m.size.nv; ++i) d.qfrc_actuator()[i] = 0;
   // Any non-finite control zeroes every control of the world, as MuJoCo does; a select, not a
   // branch on world state.
   bool bad = false;
-  for (int a = 0; a < nu; ++a) bad = bad || !is_finite(d.ctrl[a]);
+  for (int a = 0; a < nu; ++a) bad = bad || !is_finite(d.ctrl()[a]);
   const bool disabled = (m.opt.disableflags & kDsblActuation) != 0;
   const bool clamp = !(m.opt.disableflags & kDsblClampCtrl);
 
@@ -25,34 +25,34 @@ LS_HD void actuation(const ModelView& m, const Data& d) {
     const int id = m.actuator_trnid[a];
     float q, v;
     if (m.actuator_trntype[a] == 0) {  // joint (Model data)
-      q = d.qpos[m.jnt_qposadr[id]];
-      v = d.qvel[m.jnt_dofadr[id]];
+      q = d.qpos()[m.jnt_qposadr[id]];
+      v = d.qvel()[m.jnt_dofadr[id]];
     } else {
-      q = d.ten_length[id];
-      v = d.ten_velocity[id];
+      q = d.ten_length()[id];
+      v = d.ten_velocity()[id];
     }
     const float length = gear * q, velocity = gear * v;
-    d.actuator_length[a] = length;
-    d.actuator_velocity[a] = velocity;
+    d.actuator_length()[a] = length;
+    d.actuator_velocity()[a] = velocity;
 
-    float ctrl = bad ? 0.0f : d.ctrl[a];
+    float ctrl = bad ? 0.0f : d.ctrl()[a];
     if (clamp && m.actuator_ctrllimited[a])
       ctrl = fminf(fmaxf(ctrl, m.actuator_ctrlrange[2 * a]), m.actuator_ctrlrange[2 * a + 1]);
     const float* bias = m.actuator_biasprm + 10 * a;
     float force = m.actuator_gainprm[10 * a] * ctrl;
     if (m.actuator_biastype[a] == kBiasAffine)
       force += bias[0] + bias[1] * length + bias[2] * velocity;
-    force *= d.param_actuator_gain[a];
+    force *= d.param_actuator_gain()[a];
     if (m.actuator_forcelimited[a])
       force = fminf(fmaxf(force, m.actuator_forcerange[2 * a]), m.actuator_forcerange[2 * a + 1]);
     force = disabled ? 0.0f : force;
-    d.actuator_force[a] = force;
+    d.actuator_force()[a] = force;
 
     if (m.actuator_trntype[a] == 0) {
-      d.qfrc_actuator[m.jnt_dofadr[id]] += gear * force;
+      d.qfrc_actuator()[m.jnt_dofadr[id]] += gear * force;
     } else {
       for (int w = m.tendon_adr[id]; w < m.tendon_adr[id] + m.tendon_num[id]; ++w)
-        d.qfrc_actuator[m.jnt_dofadr[m.wrap_objid[w]]] += gear * m.wrap_prm[w] * force;
+        d.qfrc_actuator()[m.jnt_dofadr[m.wrap_objid[w]]] += gear * m.wrap_prm[w] * force;
     }
   }
 }

@@ -28,8 +28,8 @@ namespace lockstep {
 // World pose of geom g (geom_xpos, geom_xmat) with its sizes.
 LS_HD GeomPose geom_pose(const ModelView& m, const Data& d, int g) {
   GeomPose p;
-  p.pos = {d.geom_xpos[3 * g], d.geom_xpos[3 * g + 1], d.geom_xpos[3 * g + 2]};
-  for (int k = 0; k < 9; ++k) p.mat.m[k] = d.geom_xmat[9 * g + k];
+  p.pos = {d.geom_xpos()[3 * g], d.geom_xpos()[3 * g + 1], d.geom_xpos()[3 * g + 2]};
+  for (int k = 0; k < 9; ++k) p.mat.m[k] = d.geom_xmat()[9 * g + k];
   p.size = {m.geom_size[3 * g], m.geom_size[3 * g + 1], m.geom_size[3 * g + 2]};
   return p;
 }
@@ -55,7 +55,7 @@ LS_HD void collide_pair(int func, const GeomPose& g1, const GeomPose& g2, float 
   }
 }
 
-// The collision stage of one world: m (compiled candidate pairs), d.geom_xpos/geom_xmat =>
+// The collision stage of one world: m (compiled candidate pairs), d.geom_xpos()/geom_xmat =>
 // d.contact_* for every slot, d.ncon (number of active slots), d.contact_overflow (0).
 LS_HD void collision(const ModelView& m, const Data& d) {
   const float enabled = (m.opt.disableflags & kDsblContact) ? 0.0f : 1.0f;  // model-uniform
@@ -71,19 +71,19 @@ LS_HD void collision(const ModelView& m, const Data& d) {
       const Contact& con = out[k];
       const int i = adr + k;
       const float active = (con.exists > 0.0f && con.dist < margin) ? enabled : 0.0f;
-      d.contact_dist[i] = con.dist;
-      d.contact_pos[3 * i] = con.pos.x;
-      d.contact_pos[3 * i + 1] = con.pos.y;
-      d.contact_pos[3 * i + 2] = con.pos.z;
-      for (int j = 0; j < 9; ++j) d.contact_frame[9 * i + j] = con.frame.m[j];
-      d.contact_active[i] = active;
-      d.contact_geom[2 * i] = static_cast<float>(g1);
-      d.contact_geom[2 * i + 1] = static_cast<float>(g2);
+      d.contact_dist()[i] = con.dist;
+      d.contact_pos()[3 * i] = con.pos.x;
+      d.contact_pos()[3 * i + 1] = con.pos.y;
+      d.contact_pos()[3 * i + 2] = con.pos.z;
+      for (int j = 0; j < 9; ++j) d.contact_frame()[9 * i + j] = con.frame.m[j];
+      d.contact_active()[i] = active;
+      d.contact_geom()[2 * i] = static_cast<float>(g1);
+      d.contact_geom()[2 * i + 1] = static_cast<float>(g2);
       ncon += active > 0.0f ? 1 : 0;
     }
   }
-  d.ncon[0] = static_cast<float>(ncon);
-  d.contact_overflow[0] = 0.0f;
+  d.ncon()[0] = static_cast<float>(ncon);
+  d.contact_overflow()[0] = 0.0f;
 }
 
 }  // namespace lockstep

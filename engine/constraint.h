@@ -70,16 +70,16 @@ LS_HD RowParams row_params(const ModelView& m, const float* solref, const float*
 LS_HD void write_row(const Data& d, int nv, int r, float active, const RowParams& p, bool spring) {
   float vel = 0;
   if (active != 0.0f)  // inactive rows are zero (per-world mask)
-    for (int i = 0; i < nv; ++i) vel += d.efc_J[r * nv + i] * d.qvel[i];
-  d.efc_active[r] = active;
-  d.efc_pos[r] = p.pos;
-  d.efc_margin[r] = p.margin;
-  d.efc_R[r] = p.R;
-  d.efc_aref[r] = active * (-p.B * vel - (spring ? p.K * p.d * (p.pos - p.margin) : 0.0f));
+    for (int i = 0; i < nv; ++i) vel += d.efc_J()[r * nv + i] * d.qvel()[i];
+  d.efc_active()[r] = active;
+  d.efc_pos()[r] = p.pos;
+  d.efc_margin()[r] = p.margin;
+  d.efc_R()[r] = p.R;
+  d.efc_aref()[r] = active * (-p.B * vel - (spring ? p.K * p.d * (p.pos - p.margin) : 0.0f));
 }
 
 LS_HD void zero_row(const Data& d, int nv, int r) {
-  for (int i = 0; i < nv; ++i) d.efc_J[r * nv + i] = 0;
+  for (int i = 0; i < nv; ++i) d.efc_J()[r * nv + i] = 0;
 }
 
 // Limit rows of joints and tendons.
@@ -90,12 +90,12 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
     const int r = m.jnt_efcadr[j];
     if (r < 0) continue;  // not limited: Model data
     const int qa = m.jnt_qposadr[j], da = m.jnt_dofadr[j];
-    const float q = d.qpos[qa];
+    const float q = d.qpos()[qa];
     for (int side = 0; side < 2; ++side) {
       const float dist = side == 0 ? q - m.jnt_range[2 * j] : m.jnt_range[2 * j + 1] - q;
       const float active = (enabled && dist < m.jnt_margin[j]) ? 1.0f : 0.0f;
       zero_row(d, nv, r + side);
-      d.efc_J[(r + side) * nv + da] = active * (side == 0 ? 1.0f : -1.0f);
+      d.efc_J()[(r + side) * nv + da] = active * (side == 0 ? 1.0f : -1.0f);
       const RowParams p = row_params(m, m.jnt_solref + 2 * j, m.jnt_solimp + 5 * j, dist,
                                      m.jnt_margin[j], m.dof_invweight0[da]);
       write_row(d, nv, r + side, active, p, true);
@@ -104,14 +104,14 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
   for (int t = 0; t < m.size.ntendon; ++t) {
     const int r = m.tendon_efcadr[t];
     if (r < 0) continue;  // Model data
-    const float len = d.ten_length[t];
+    const float len = d.ten_length()[t];
     for (int side = 0; side < 2; ++side) {
       const float dist = side == 0 ? len - m.tendon_range[2 * t] : m.tendon_range[2 * t + 1] - len;
       const float active = (enabled && dist < m.tendon_margin[t]) ? 1.0f : 0.0f;
       const float sign = side == 0 ? 1.0f : -1.0f;
       zero_row(d, nv, r + side);
       for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
-        d.efc_J[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += active * sign * m.wrap_prm[w];
+        d.efc_J()[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += active * sign * m.wrap_prm[w];
       const RowParams p = row_params(m, m.tendon_solref_lim + 2 * t, m.tendon_solimp_lim + 5 * t,
                                      dist, m.tendon_margin[t], m.tendon_invweight0[t]);
       write_row(d, nv, r + side, active, p, true);
@@ -121,7 +121,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
 
 // Friction of candidate pair c in this world: the pair's 5 coefficients × param_friction.
 LS_HD void pair_friction(const ModelView& m, const Data& d, int c, float mu[5]) {
-  for (int k = 0; k < 5; ++k) mu[k] = m.collision_friction[5 * c + k] * d.param_friction[0];
+  for (int k = 0; k < 5; ++k) mu[k] = m.collision_friction[5 * c + k] * d.param_friction()[0];
 }
 
 // Number of rows of a contact of dimensionality `condim` under the model's cone.
@@ -144,39 +144,39 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
     const int r0 = m.slot_efcadr[s];
     float mu[5];
     pair_friction(m, d, c, mu);
-    const float dist = d.contact_dist[s];
+    const float dist = d.contact_dist()[s];
     const float includemargin = m.collision_margin[c] - m.collision_gap[c];
     const float active =
-        (enabled && d.contact_active[s] > 0 && dist < includemargin) ? 1.0f : 0.0f;
+        (enabled && d.contact_active()[s] > 0 && dist < includemargin) ? 1.0f : 0.0f;
     for (int k = 0; k < nrow; ++k) zero_row(d, nv, r0 + k);
-    for (int k = 0; k < 6; ++k) d.contact_force[6 * s + k] = 0;
+    for (int k = 0; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
     if (active == 0.0f) {
       // Inactive slot (per-world mask): zero rows, no Jacobian or parameters to compute.
-      for (int k = 0; k < nrow; ++k) d.efc_active[r0 + k] = 0;
+      for (int k = 0; k < nrow; ++k) d.efc_active()[r0 + k] = 0;
       continue;
     }
 
-    const Vec3 pos = load3(d.contact_pos, 3 * s);
-    const Vec3 n = load3(d.contact_frame, 9 * s), t1 = load3(d.contact_frame, 9 * s + 3),
-               t2 = load3(d.contact_frame, 9 * s + 6);
+    const Vec3 pos = load3(d.contact_pos(), 3 * s);
+    const Vec3 n = load3(d.contact_frame(), 9 * s), t1 = load3(d.contact_frame(), 9 * s + 3),
+               t2 = load3(d.contact_frame(), 9 * s + 6);
     const int b1 = m.geom_bodyid[m.collision_geom1[c]], b2 = m.geom_bodyid[m.collision_geom2[c]];
     for (int side = 0; side < 2; ++side) {
       const int b = side == 0 ? b1 : b2;
       const float sign = side == 0 ? -1.0f : 1.0f;
-      const Vec3 com = load3(d.subtree_com, 3 * m.body_rootid[b]);
+      const Vec3 com = load3(d.subtree_com(), 3 * m.body_rootid[b]);
       for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) {
         Vec3 jp, jr;
         jac_column(cdof_of(d, i), pos, com, &jp, &jr);
         const float v6[6] = {dot(n, jp), dot(t1, jp), dot(t2, jp),
                              dot(n, jr), dot(t1, jr), dot(t2, jr)};
         if (elliptic) {
-          for (int k = 0; k < nrow; ++k) d.efc_J[(r0 + k) * nv + i] += sign * v6[k];
+          for (int k = 0; k < nrow; ++k) d.efc_J()[(r0 + k) * nv + i] += sign * v6[k];
         } else if (dim == 1) {
-          d.efc_J[r0 * nv + i] += sign * v6[0];
+          d.efc_J()[r0 * nv + i] += sign * v6[0];
         } else {
           for (int k = 0; k < dim - 1; ++k) {
-            d.efc_J[(r0 + 2 * k) * nv + i] += sign * (v6[0] + mu[k] * v6[k + 1]);
-            d.efc_J[(r0 + 2 * k + 1) * nv + i] += sign * (v6[0] - mu[k] * v6[k + 1]);
+            d.efc_J()[(r0 + 2 * k) * nv + i] += sign * (v6[0] + mu[k] * v6[k + 1]);
+            d.efc_J()[(r0 + 2 * k + 1) * nv + i] += sign * (v6[0] - mu[k] * v6[k + 1]);
           }
         }
       }
@@ -211,8 +211,8 @@ LS_HD void make_constraint(const ModelView& m, const Data& d) {
   limit_rows(m, d);
   contact_rows_fill(m, d);
   int nefc = 0;
-  for (int r = 0; r < m.size.nefc_max; ++r) nefc += d.efc_active[r] > 0 ? 1 : 0;
-  d.nefc[0] = static_cast<float>(nefc);
+  for (int r = 0; r < m.size.nefc_max; ++r) nefc += d.efc_active()[r] > 0 ? 1 : 0;
+  d.nefc()[0] = static_cast<float>(nefc);
 }
 
 // Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
@@ -223,17 +223,17 @@ LS_HD void contact_force(const ModelView& m, const Data& d) {
     const int dim = m.collision_condim[c];
     const int r0 = m.slot_efcadr[s];
     if (m.opt.cone == kConeElliptic) {
-      for (int k = 0; k < dim; ++k) d.contact_force[6 * s + k] = d.efc_force[r0 + k];
+      for (int k = 0; k < dim; ++k) d.contact_force()[6 * s + k] = d.efc_force()[r0 + k];
       continue;
     }
     float mu[5];
     pair_friction(m, d, c, mu);
     float normal = 0;
-    for (int k = 0; k < contact_rows(m, dim); ++k) normal += d.efc_force[r0 + k];
-    d.contact_force[6 * s] = normal;
+    for (int k = 0; k < contact_rows(m, dim); ++k) normal += d.efc_force()[r0 + k];
+    d.contact_force()[6 * s] = normal;
     for (int k = 0; k < dim - 1; ++k)
-      d.contact_force[6 * s + 1 + k] =
-          (d.efc_force[r0 + 2 * k] - d.efc_force[r0 + 2 * k + 1]) * mu[k];
+      d.contact_force()[6 * s + 1 + k] =
+          (d.efc_force()[r0 + 2 * k] - d.efc_force()[r0 + 2 * k + 1]) * mu[k];
   }
 }
 

@@ -16,8 +16,8 @@ namespace lockstep {
 // qfrc += J_bᵀ·[torque + (xipos − c) × force; force] over the dofs that move body b.
 LS_HD void add_xfrc_applied(const ModelView& m, const Data& d, Arr<float> qfrc) {
   for (int b = 1; b < m.size.nbody; ++b) {
-    const Vec3 force = load3(d.xfrc_applied, 6 * b), torque = load3(d.xfrc_applied, 6 * b + 3);
-    const Vec3 arm = load3(d.xipos, 3 * b) - load3(d.subtree_com, 3 * m.body_rootid[b]);
+    const Vec3 force = load3(d.xfrc_applied(), 6 * b), torque = load3(d.xfrc_applied(), 6 * b + 3);
+    const Vec3 arm = load3(d.xipos(), 3 * b) - load3(d.subtree_com(), 3 * m.body_rootid[b]);
     const Vec6 f{torque + cross(arm, force), force};
     for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) qfrc[i] += dot(cdof_of(d, i), f);
   }
@@ -27,12 +27,12 @@ LS_HD void add_xfrc_applied(const ModelView& m, const Data& d, Arr<float> qfrc) 
 // Outputs: qfrc_smooth, qacc_smooth = M⁻¹·qfrc_smooth.
 LS_HD void smooth_acceleration(const ModelView& m, const Data& d) {
   for (int i = 0; i < m.size.nv; ++i) {
-    d.qfrc_smooth[i] =
-        d.qfrc_passive[i] - d.qfrc_bias[i] + d.qfrc_applied[i] + d.qfrc_actuator[i];
+    d.qfrc_smooth()[i] =
+        d.qfrc_passive()[i] - d.qfrc_bias()[i] + d.qfrc_applied()[i] + d.qfrc_actuator()[i];
   }
-  add_xfrc_applied(m, d, d.qfrc_smooth);
-  for (int i = 0; i < m.size.nv; ++i) d.qacc_smooth[i] = d.qfrc_smooth[i];
-  solve_tree(m, d.qLD, d.qacc_smooth);
+  add_xfrc_applied(m, d, d.qfrc_smooth());
+  for (int i = 0; i < m.size.nv; ++i) d.qacc_smooth()[i] = d.qfrc_smooth()[i];
+  solve_tree(m, d.qLD(), d.qacc_smooth());
 }
 
 // mj_forward: every derived quantity from (qpos, qvel, ctrl, applied forces).
@@ -40,7 +40,7 @@ LS_HD void forward(const ModelView& m, const Data& d) {
   kinematics(m, d);
   com_pos(m, d);
   make_m(m, d);
-  factor_tree(m, d.qM, d.qLD, d.param_damping, 0.0f);
+  factor_tree(m, d.qM(), d.qLD(), d.param_damping(), 0.0f);
   tendon(m, d);
   collision(m, d);
   com_vel(m, d);
@@ -57,40 +57,40 @@ LS_HD void forward(const ModelView& m, const Data& d) {
 // have been called at (q0, v0) already. Derived quantities afterwards describe stage 3.
 LS_HD void runge_kutta4(const ModelView& m, const Data& d) {
   const int nq = m.size.nq, nv = m.size.nv;
-  const float h = m.opt.timestep, t0 = d.time[0];
+  const float h = m.opt.timestep, t0 = d.time()[0];
   const float a[3] = {0.5f, 0.5f, 1.0f};
   const float b[4] = {1.0f / 6, 1.0f / 3, 1.0f / 3, 1.0f / 6};
-  for (int i = 0; i < nq; ++i) d.rk_qpos0[i] = d.qpos[i];
+  for (int i = 0; i < nq; ++i) d.rk_qpos0()[i] = d.qpos()[i];
   for (int i = 0; i < nv; ++i) {
-    d.rk_qvel0[i] = d.qvel[i];
-    d.rk_vsum[i] = 0;
-    d.rk_asum[i] = 0;
+    d.rk_qvel0()[i] = d.qvel()[i];
+    d.rk_vsum()[i] = 0;
+    d.rk_asum()[i] = 0;
   }
   for (int stage = 0; stage < 4; ++stage) {
     if (stage > 0) forward(m, d);
     for (int i = 0; i < nv; ++i) {
-      d.rk_vsum[i] += b[stage] * d.qvel[i];
-      d.rk_asum[i] += b[stage] * d.qacc[i];
+      d.rk_vsum()[i] += b[stage] * d.qvel()[i];
+      d.rk_asum()[i] += b[stage] * d.qacc()[i];
     }
     if (stage == 3) break;
     // Next stage from this one: q = q0 ⊕ aₛ·h·vₛ, v = v0 + aₛ·h·accₛ.
-    for (int i = 0; i < nq; ++i) d.qpos[i] = d.rk_qpos0[i];
-    integrate_pos(m, d.qpos, d.qvel, a[stage] * h);
-    for (int i = 0; i < nv; ++i) d.qvel[i] = d.rk_qvel0[i] + a[stage] * h * d.qacc[i];
-    d.time[0] = t0 + a[stage] * h;
+    for (int i = 0; i < nq; ++i) d.qpos()[i] = d.rk_qpos0()[i];
+    integrate_pos(m, d.qpos(), d.qvel(), a[stage] * h);
+    for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + a[stage] * h * d.qacc()[i];
+    d.time()[0] = t0 + a[stage] * h;
   }
-  for (int i = 0; i < nq; ++i) d.qpos[i] = d.rk_qpos0[i];
-  integrate_pos(m, d.qpos, d.rk_vsum, h);
-  for (int i = 0; i < nv; ++i) d.qvel[i] = d.rk_qvel0[i] + h * d.rk_asum[i];
-  d.time[0] = t0 + h;
+  for (int i = 0; i < nq; ++i) d.qpos()[i] = d.rk_qpos0()[i];
+  integrate_pos(m, d.qpos(), d.rk_vsum(), h);
+  for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + h * d.rk_asum()[i];
+  d.time()[0] = t0 + h;
 }
 
 // Flags the world once qpos or qvel is non-finite; the flag stays until reset_world().
 LS_HD void check_divergence(const ModelView& m, const Data& d) {
   bool bad = false;
-  for (int i = 0; i < m.size.nq; ++i) bad = bad || !is_finite(d.qpos[i]);
-  for (int i = 0; i < m.size.nv; ++i) bad = bad || !is_finite(d.qvel[i]);
-  d.diverged[0] = (bad || d.diverged[0] != 0) ? 1.0f : 0.0f;
+  for (int i = 0; i < m.size.nq; ++i) bad = bad || !is_finite(d.qpos()[i]);
+  for (int i = 0; i < m.size.nv; ++i) bad = bad || !is_finite(d.qvel()[i]);
+  d.diverged()[0] = (bad || d.diverged()[0] != 0) ? 1.0f : 0.0f;
 }
 
 // mj_step: forward() at the current state, then one integrator step of opt.timestep.
@@ -98,33 +98,33 @@ LS_HD void step(const ModelView& m, const Data& d) {
   forward(m, d);
   if (m.opt.integrator == kIntRK4) runge_kutta4(m, d);  // Model data
   else euler(m, d);
-  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart[i] = d.qacc[i];
+  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart()[i] = d.qacc()[i];
   check_divergence(m, d);
 }
 
 // Per-world physics parameters to the model's values; backends call this once per world when
 // they allocate the state. reset_world() leaves parameters alone, so randomised values persist.
 LS_HD void default_params(const ModelView& m, const Data& d) {
-  for (int k = 0; k < 3; ++k) d.param_gravity[k] = m.opt.gravity[k];
-  for (int b = 0; b < m.size.nbody; ++b) d.param_mass_scale[b] = 1.0f;
-  d.param_friction[0] = 1.0f;
-  for (int a = 0; a < m.size.nu; ++a) d.param_actuator_gain[a] = 1.0f;
-  for (int i = 0; i < m.size.nv; ++i) d.param_damping[i] = m.dof_damping[i];
+  for (int k = 0; k < 3; ++k) d.param_gravity()[k] = m.opt.gravity[k];
+  for (int b = 0; b < m.size.nbody; ++b) d.param_mass_scale()[b] = 1.0f;
+  d.param_friction()[0] = 1.0f;
+  for (int a = 0; a < m.size.nu; ++a) d.param_actuator_gain()[a] = 1.0f;
+  for (int i = 0; i < m.size.nv; ++i) d.param_damping()[i] = m.dof_damping[i];
 }
 
 // A world back to the model's reference state: qpos0, zero velocity, controls and forces.
 LS_HD void reset_world(const ModelView& m, const Data& d) {
-  for (int i = 0; i < m.size.nq; ++i) d.qpos[i] = m.qpos0[i];
+  for (int i = 0; i < m.size.nq; ++i) d.qpos()[i] = m.qpos0[i];
   for (int i = 0; i < m.size.nv; ++i) {
-    d.qvel[i] = 0;
-    d.qfrc_applied[i] = 0;
-    d.qacc_warmstart[i] = 0;
+    d.qvel()[i] = 0;
+    d.qfrc_applied()[i] = 0;
+    d.qacc_warmstart()[i] = 0;
   }
-  for (int i = 0; i < m.size.na; ++i) d.act[i] = 0;
-  for (int i = 0; i < m.size.nu; ++i) d.ctrl[i] = 0;
-  for (int i = 0; i < 6 * m.size.nbody; ++i) d.xfrc_applied[i] = 0;
-  d.time[0] = 0;
-  d.diverged[0] = 0;
+  for (int i = 0; i < m.size.na; ++i) d.act()[i] = 0;
+  for (int i = 0; i < m.size.nu; ++i) d.ctrl()[i] = 0;
+  for (int i = 0; i < 6 * m.size.nbody; ++i) d.xfrc_applied()[i] = 0;
+  d.time()[0] = 0;
+  d.diverged()[0] = 0;
 }
 
 }  // namespace lockstep

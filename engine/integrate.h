@@ -32,16 +32,16 @@ LS_HD void euler(const ModelView& m, const Data& d) {
   // Per-world damping may differ, so this is a per-world branch; without it the extra
   // factorisation would be spent on every undamped world.
   bool has_damping = false;
-  for (int i = 0; i < nv; ++i) has_damping = has_damping || d.param_damping[i] > 0;
+  for (int i = 0; i < nv; ++i) has_damping = has_damping || d.param_damping()[i] > 0;
   if (has_damping && !(m.opt.disableflags & (kDsblEulerDamp | kDsblDamper | kDsblPassive))) {
     // qLD is reused for the factor of M + hD; forward() refactors M next step.
-    factor_tree(m, d.qM, d.qLD, d.param_damping, h);
-    for (int i = 0; i < nv; ++i) d.qacc[i] = d.qfrc_smooth[i] + d.qfrc_constraint[i];
-    solve_tree(m, d.qLD, d.qacc);
+    factor_tree(m, d.qM(), d.qLD(), d.param_damping(), h);
+    for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qfrc_smooth()[i] + d.qfrc_constraint()[i];
+    solve_tree(m, d.qLD(), d.qacc());
   }
-  for (int i = 0; i < nv; ++i) d.qvel[i] += h * d.qacc[i];
-  integrate_pos(m, d.qpos, d.qvel, h);
-  d.time[0] += h;
+  for (int i = 0; i < nv; ++i) d.qvel()[i] += h * d.qacc()[i];
+  integrate_pos(m, d.qpos(), d.qvel(), h);
+  d.time()[0] += h;
 }
 
 }  // namespace lockstep

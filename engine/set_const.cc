@@ -12,7 +12,8 @@ void set_const(Model& model) {
   const ModelView m = model.view();
   const StateLayout layout = StateLayout::make(s);
   std::vector<float> buffer(layout.per_world, 0.0f);
-  const Data d = StateView{buffer.data(), layout, 1, false}.world(0);
+  const StateView view{buffer.data(), layout, 1, false};
+  const Data d = view.world(0);
   default_params(m, d);
   reset_world(m, d);
   // Only the smooth quantities are needed (and the inverse weights that constraints use are
@@ -22,13 +23,13 @@ void set_const(Model& model) {
   make_m(m, d);
 
   double trace = 0;
-  for (int i = 0; i < nv; ++i) trace += d.qM[i * nv + i];
+  for (int i = 0; i < nv; ++i) trace += d.qM()[i * nv + i];
   model.stat_meaninertia.assign(1, nv ? static_cast<float>(trace / nv) : 1.0f);
 
   // Dense M⁻¹ in double: these are constants, computed once.
   Eigen::MatrixXd M(nv, nv);
   for (int i = 0; i < nv; ++i)
-    for (int j = 0; j < nv; ++j) M(i, j) = d.qM[i * nv + j];
+    for (int j = 0; j < nv; ++j) M(i, j) = d.qM()[i * nv + j];
   const Eigen::MatrixXd Minv = nv ? Eigen::MatrixXd(M.inverse()) : Eigen::MatrixXd();
 
   // dof: diagonal of M⁻¹, averaged over the 3 dofs of each ball / free-rotation / free-translation.
@@ -47,8 +48,8 @@ void set_const(Model& model) {
   model.body_invweight0[0] = model.body_invweight0[1] = 0;
   for (int b = 1; b < s.nbody; ++b) {
     Eigen::MatrixXd jacp = Eigen::MatrixXd::Zero(3, nv), jacr = Eigen::MatrixXd::Zero(3, nv);
-    const Vec3 p = load3(d.xipos, 3 * b);
-    const Vec3 c = load3(d.subtree_com, 3 * model.body_rootid[b]);
+    const Vec3 p = load3(d.xipos(), 3 * b);
+    const Vec3 c = load3(d.subtree_com(), 3 * model.body_rootid[b]);
     for (int i = last_dof_of_body(m, b); i >= 0; i = model.dof_parentid[i]) {
       Vec3 jp, jr;
       jac_column(cdof_of(d, i), p, c, &jp, &jr);

@@ -9,35 +9,35 @@ namespace lockstep {
 // The world's gravity [m/s^2]: param_gravity, or zero when gravity is disabled.
 LS_HD Vec3 gravity(const ModelView& m, const Data& d) {
   const float on = (m.opt.disableflags & kDsblGravity) ? 0.0f : 1.0f;
-  return on * load3(d.param_gravity, 0);
+  return on * load3(d.param_gravity(), 0);
 }
 
 // Inputs: kinematics, param_mass_scale. Outputs: subtree_mass, subtree_com, cinert, cdof.
 LS_HD void com_pos(const ModelView& m, const Data& d) {
   const int nbody = m.size.nbody;
   for (int b = 0; b < nbody; ++b) {
-    d.subtree_mass[b] = m.body_mass[b] * d.param_mass_scale[b];
-    store3(d.subtree_com, 3 * b, d.subtree_mass[b] * load3(d.xipos, 3 * b));
+    d.subtree_mass()[b] = m.body_mass[b] * d.param_mass_scale()[b];
+    store3(d.subtree_com(), 3 * b, d.subtree_mass()[b] * load3(d.xipos(), 3 * b));
   }
   for (int b = nbody - 1; b > 0; --b) {
     const int p = m.body_parentid[b];
-    store3(d.subtree_com, 3 * p, load3(d.subtree_com, 3 * p) + load3(d.subtree_com, 3 * b));
-    d.subtree_mass[p] += d.subtree_mass[b];
+    store3(d.subtree_com(), 3 * p, load3(d.subtree_com(), 3 * p) + load3(d.subtree_com(), 3 * b));
+    d.subtree_mass()[p] += d.subtree_mass()[b];
   }
   for (int b = 0; b < nbody; ++b) {
-    const float mass = d.subtree_mass[b];
+    const float mass = d.subtree_mass()[b];
     // Massless subtrees (model data) take their own com.
-    store3(d.subtree_com, 3 * b,
-           mass > 1e-15f ? (1.0f / mass) * load3(d.subtree_com, 3 * b) : load3(d.xipos, 3 * b));
+    store3(d.subtree_com(), 3 * b,
+           mass > 1e-15f ? (1.0f / mass) * load3(d.subtree_com(), 3 * b) : load3(d.xipos(), 3 * b));
   }
 
   // cinert: principal inertia rotated to world, moved to c by the parallel-axis rule.
   for (int b = 0; b < nbody; ++b) {
-    const float scale = d.param_mass_scale[b];
+    const float scale = d.param_mass_scale()[b];
     const float mass = m.body_mass[b] * scale;
-    const Mat3 R = load9(d.ximat, 9 * b);
+    const Mat3 R = load9(d.ximat(), 9 * b);
     const Vec3 diag = scale * load3(m.body_inertia + 3 * b);
-    const Vec3 dif = load3(d.xipos, 3 * b) - load3(d.subtree_com, 3 * m.body_rootid[b]);
+    const Vec3 dif = load3(d.xipos(), 3 * b) - load3(d.subtree_com(), 3 * m.body_rootid[b]);
     float I[3][3];
     for (int r = 0; r < 3; ++r)
       for (int s = 0; s < 3; ++s)
@@ -54,34 +54,34 @@ LS_HD void com_pos(const ModelView& m, const Data& d) {
     c.I[5] = I[1][2] - mass * dv[1] * dv[2];
     c.h = mass * dif;
     c.m = mass;
-    store_inertia(d.cinert, 10 * b, c);
+    store_inertia(d.cinert(), 10 * b, c);
   }
 
   // cdof, joint by joint (types are Model data).
   for (int j = 0; j < m.size.njnt; ++j) {
     const int b = m.jnt_bodyid[j];
     const int da = m.jnt_dofadr[j];
-    const Vec3 c = load3(d.subtree_com, 3 * m.body_rootid[b]);
-    const Vec3 offset = c - load3(d.xanchor, 3 * j);
+    const Vec3 c = load3(d.subtree_com(), 3 * m.body_rootid[b]);
+    const Vec3 offset = c - load3(d.xanchor(), 3 * j);
     const int type = m.jnt_type[j];
     if (type == kJntHinge) {
-      const Vec3 axis = load3(d.xaxis, 3 * j);
-      store6(d.cdof, 6 * da, {axis, cross(axis, offset)});
+      const Vec3 axis = load3(d.xaxis(), 3 * j);
+      store6(d.cdof(), 6 * da, {axis, cross(axis, offset)});
     } else if (type == kJntSlide) {
-      store6(d.cdof, 6 * da, {{0, 0, 0}, load3(d.xaxis, 3 * j)});
+      store6(d.cdof(), 6 * da, {{0, 0, 0}, load3(d.xaxis(), 3 * j)});
     } else {
       int rot = da;
       if (type == kJntFree) {
-        store6(d.cdof, 6 * da, {{0, 0, 0}, {1, 0, 0}});
-        store6(d.cdof, 6 * da + 6, {{0, 0, 0}, {0, 1, 0}});
-        store6(d.cdof, 6 * da + 12, {{0, 0, 0}, {0, 0, 1}});
+        store6(d.cdof(), 6 * da, {{0, 0, 0}, {1, 0, 0}});
+        store6(d.cdof(), 6 * da + 6, {{0, 0, 0}, {0, 1, 0}});
+        store6(d.cdof(), 6 * da + 12, {{0, 0, 0}, {0, 0, 1}});
         rot = da + 3;
       }
       // Ball and free rotation: the body frame's axes, so ω is expressed locally.
-      const Mat3 xmat = load9(d.xmat, 9 * b);
+      const Mat3 xmat = load9(d.xmat(), 9 * b);
       for (int k = 0; k < 3; ++k) {
         const Vec3 axis = column(xmat, k);
-        store6(d.cdof, 6 * (rot + k), {axis, cross(axis, offset)});
+        store6(d.cdof(), 6 * (rot + k), {axis, cross(axis, offset)});
       }
     }
   }
@@ -92,21 +92,21 @@ LS_HD void com_pos(const ModelView& m, const Data& d) {
 LS_HD void make_m(const ModelView& m, const Data& d) {
   const int nbody = m.size.nbody, nv = m.size.nv;
   for (int b = 0; b < nbody; ++b)
-    for (int k = 0; k < 10; ++k) d.crb[10 * b + k] = d.cinert[10 * b + k];
+    for (int k = 0; k < 10; ++k) d.crb()[10 * b + k] = d.cinert()[10 * b + k];
   for (int b = nbody - 1; b > 0; --b) {
     const int p = m.body_parentid[b];
-    if (p > 0) add_inertia(d.crb, 10 * p, load_inertia(d.crb, 10 * b));
+    if (p > 0) add_inertia(d.crb(), 10 * p, load_inertia(d.crb(), 10 * b));
   }
-  for (int k = 0; k < nv * nv; ++k) d.qM[k] = 0;
+  for (int k = 0; k < nv * nv; ++k) d.qM()[k] = 0;
   for (int i = 0; i < nv; ++i) {
     // Force the subtree of dof i exerts when moving along cdof_i, projected on its ancestors.
-    const Vec6 f = mul_inertia(load_inertia(d.crb, 10 * m.dof_bodyid[i]), cdof_of(d, i));
+    const Vec6 f = mul_inertia(load_inertia(d.crb(), 10 * m.dof_bodyid[i]), cdof_of(d, i));
     for (int j = i; j >= 0; j = m.dof_parentid[j]) {
       const float mij = dot(cdof_of(d, j), f);
-      d.qM[i * nv + j] = mij;
-      d.qM[j * nv + i] = mij;
+      d.qM()[i * nv + j] = mij;
+      d.qM()[j * nv + i] = mij;
     }
-    d.qM[i * nv + i] += m.dof_armature[i];
+    d.qM()[i * nv + i] += m.dof_armature[i];
   }
 }
 
@@ -143,58 +143,58 @@ LS_HD void solve_tree(const ModelView& m, Arr<float> LD, Arr<float> x) {
 // Inputs: cdof, qvel. Outputs: cvel, cdof_dot. Ball dofs all use the velocity before the ball;
 // free translation has cdof_dot = 0.
 LS_HD void com_vel(const ModelView& m, const Data& d) {
-  store6(d.cvel, 0, {{0, 0, 0}, {0, 0, 0}});
+  store6(d.cvel(), 0, {{0, 0, 0}, {0, 0, 0}});
   for (int b = 1; b < m.size.nbody; ++b) {
-    Vec6 cvel = load6(d.cvel, 6 * m.body_parentid[b]);
+    Vec6 cvel = load6(d.cvel(), 6 * m.body_parentid[b]);
     for (int k = 0; k < m.body_jntnum[b]; ++k) {
       const int j = m.body_jntadr[b] + k;
       int da = m.jnt_dofadr[j];
       const int type = m.jnt_type[j];
       if (type == kJntFree) {
         for (int t = 0; t < 3; ++t) {
-          store6(d.cdof_dot, 6 * (da + t), {{0, 0, 0}, {0, 0, 0}});
-          cvel += d.qvel[da + t] * cdof_of(d, da + t);
+          store6(d.cdof_dot(), 6 * (da + t), {{0, 0, 0}, {0, 0, 0}});
+          cvel += d.qvel()[da + t] * cdof_of(d, da + t);
         }
         da += 3;
       }
       if (type == kJntFree || type == kJntBall) {
         Vec6 dv{{0, 0, 0}, {0, 0, 0}};
         for (int t = 0; t < 3; ++t) {
-          store6(d.cdof_dot, 6 * (da + t), cross_motion(cvel, cdof_of(d, da + t)));
-          dv += d.qvel[da + t] * cdof_of(d, da + t);
+          store6(d.cdof_dot(), 6 * (da + t), cross_motion(cvel, cdof_of(d, da + t)));
+          dv += d.qvel()[da + t] * cdof_of(d, da + t);
         }
         cvel += dv;
       } else {
-        store6(d.cdof_dot, 6 * da, cross_motion(cvel, cdof_of(d, da)));
-        cvel += d.qvel[da] * cdof_of(d, da);
+        store6(d.cdof_dot(), 6 * da, cross_motion(cvel, cdof_of(d, da)));
+        cvel += d.qvel()[da] * cdof_of(d, da);
       }
     }
-    store6(d.cvel, 6 * b, cvel);
+    store6(d.cvel(), 6 * b, cvel);
   }
 }
 
 // Recursive Newton-Euler with zero acceleration. Inputs: cinert, cvel, cdof, cdof_dot, qvel.
 // Outputs: cacc, cfrc_int (scratch), qfrc_bias = C(q, v) + g(q).
 LS_HD void rne(const ModelView& m, const Data& d) {
-  store6(d.cacc, 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
-  store6(d.cfrc_int, 0, {{0, 0, 0}, {0, 0, 0}});
+  store6(d.cacc(), 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
+  store6(d.cfrc_int(), 0, {{0, 0, 0}, {0, 0, 0}});
   for (int b = 1; b < m.size.nbody; ++b) {
-    Vec6 cacc = load6(d.cacc, 6 * m.body_parentid[b]);
+    Vec6 cacc = load6(d.cacc(), 6 * m.body_parentid[b]);
     for (int k = 0; k < m.body_dofnum[b]; ++k) {
       const int i = m.body_dofadr[b] + k;
-      cacc += d.qvel[i] * load6(d.cdof_dot, 6 * i);
+      cacc += d.qvel()[i] * load6(d.cdof_dot(), 6 * i);
     }
-    store6(d.cacc, 6 * b, cacc);
-    const Inertia c = load_inertia(d.cinert, 10 * b);
-    const Vec6 cvel = load6(d.cvel, 6 * b);
-    store6(d.cfrc_int, 6 * b, mul_inertia(c, cacc) + cross_force(cvel, mul_inertia(c, cvel)));
+    store6(d.cacc(), 6 * b, cacc);
+    const Inertia c = load_inertia(d.cinert(), 10 * b);
+    const Vec6 cvel = load6(d.cvel(), 6 * b);
+    store6(d.cfrc_int(), 6 * b, mul_inertia(c, cacc) + cross_force(cvel, mul_inertia(c, cvel)));
   }
   for (int b = m.size.nbody - 1; b > 0; --b) {
     const int p = m.body_parentid[b];
-    if (p > 0) store6(d.cfrc_int, 6 * p, load6(d.cfrc_int, 6 * p) + load6(d.cfrc_int, 6 * b));
+    if (p > 0) store6(d.cfrc_int(), 6 * p, load6(d.cfrc_int(), 6 * p) + load6(d.cfrc_int(), 6 * b));
   }
   for (int i = 0; i < m.size.nv; ++i)
-    d.qfrc_bias[i] = dot(cdof_of(d, i), load6(d.cfrc_int, 6 * m.dof_bodyid[i]));
+    d.qfrc_bias()[i] = dot(cdof_of(d, i), load6(d.cfrc_int(), 6 * m.dof_bodyid[i]));
 }
 
 }  // namespace lockstep

@@ -32,13 +32,13 @@ LS_HD void mul_jt(const ModelView& m, const Data& d, Arr<float> f, Arr<float> qf
   for (int r = 0; r < m.size.nefc_max; ++r) {
     const float fr = f[r];
     if (fr == 0.0f) continue;  // inactive rows (mask); a warp pays for the union
-    for (int i = 0; i < nv; ++i) qfrc[i] += d.efc_J[r * nv + i] * fr;
+    for (int i = 0; i < nv; ++i) qfrc[i] += d.efc_J()[r * nv + i] * fr;
   }
 }
 
 LS_HD float row_dot(const Data& d, int nv, int r, Arr<float> x) {
   float s = 0;
-  for (int i = 0; i < nv; ++i) s += d.efc_J[r * nv + i] * x[i];
+  for (int i = 0; i < nv; ++i) s += d.efc_J()[r * nv + i] * x[i];
   return s;
 }
 
@@ -47,7 +47,7 @@ LS_HD void mul_m(const ModelView& m, const Data& d, Arr<float> x, Arr<float> y) 
   const int nv = m.size.nv;
   for (int i = 0; i < nv; ++i) {
     float s = 0;
-    for (int j = 0; j < nv; ++j) s += d.qM[i * nv + j] * x[j];
+    for (int j = 0; j < nv; ++j) s += d.qM()[i * nv + j] * x[j];
     y[i] = s;
   }
 }
@@ -112,10 +112,10 @@ LS_HD float eval_rows(const ModelView& m, const Data& d, Arr<float> jar, Arr<flo
   float cost = 0, curv = 0;
   for (int r = 0; r < scalar_end; ++r) {
     const float y = jar[r] + alpha * Jp[r];
-    const bool on = d.efc_active[r] != 0.0f && y < 0;
-    force[r] = on ? -y / d.efc_R[r] : 0.0f;
-    cost += on ? 0.5f * y * y / d.efc_R[r] : 0.0f;
-    curv += on ? Jp[r] * Jp[r] / d.efc_R[r] : 0.0f;
+    const bool on = d.efc_active()[r] != 0.0f && y < 0;
+    force[r] = on ? -y / d.efc_R()[r] : 0.0f;
+    cost += on ? 0.5f * y * y / d.efc_R()[r] : 0.0f;
+    curv += on ? Jp[r] * Jp[r] / d.efc_R()[r] : 0.0f;
   }
   for (int s = 0; elliptic && s < m.size.ncon_max; ++s) {
     const int r0 = m.slot_efcadr[s];
@@ -124,9 +124,9 @@ LS_HD float eval_rows(const ModelView& m, const Data& d, Arr<float> jar, Arr<flo
     float y[6], R[6], f[6], C[6][6];
     for (int j = 0; j < dim; ++j) {
       y[j] = jar[r0 + j] + alpha * Jp[r0 + j];
-      R[j] = d.efc_R[r0 + j];
+      R[j] = d.efc_R()[r0 + j];
     }
-    const bool on = d.efc_active[r0] != 0.0f;
+    const bool on = d.efc_active()[r0] != 0.0f;
     float mu[5];
     pair_friction(m, d, c, mu);
     cost += on ? elliptic_cost(dim, y, R, mu, f, curvature ? C : nullptr) : 0.0f;
@@ -145,23 +145,23 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
   const bool elliptic = m.opt.cone == kConeElliptic;
   const int scalar_end = elliptic && m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
   for (int r = 0; r < scalar_end; ++r) {
-    if (!(d.efc_active[r] != 0.0f && jar[r] < 0)) continue;  // no curvature (mask)
-    const float D = 1.0f / d.efc_R[r];
+    if (!(d.efc_active()[r] != 0.0f && jar[r] < 0)) continue;  // no curvature (mask)
+    const float D = 1.0f / d.efc_R()[r];
     for (int i = 0; i < nv; ++i) {
-      const float Ji = D * d.efc_J[r * nv + i];
+      const float Ji = D * d.efc_J()[r * nv + i];
       if (Ji == 0.0f) continue;  // dofs outside the contact's kinematic chains (mask)
-      for (int k = 0; k <= i; ++k) H[i * nv + k] += Ji * d.efc_J[r * nv + k];
+      for (int k = 0; k <= i; ++k) H[i * nv + k] += Ji * d.efc_J()[r * nv + k];
     }
   }
   for (int s = 0; elliptic && s < m.size.ncon_max; ++s) {
     const int r0 = m.slot_efcadr[s];
-    if (d.efc_active[r0] == 0.0f) continue;  // inactive slot (mask)
+    if (d.efc_active()[r0] == 0.0f) continue;  // inactive slot (mask)
     const int c = m.slot_collisionid[s];
     const int dim = m.collision_condim[c];
     float y[6], R[6], f[6], C[6][6];
     for (int j = 0; j < dim; ++j) {
       y[j] = jar[r0 + j];
-      R[j] = d.efc_R[r0 + j];
+      R[j] = d.efc_R()[r0 + j];
     }
     float mu[5];
     pair_friction(m, d, c, mu);
@@ -170,9 +170,9 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
       for (int b = 0; b < dim; ++b) {
         if (C[a][b] == 0.0f) continue;
         for (int i = 0; i < nv; ++i) {
-          const float Ji = C[a][b] * d.efc_J[(r0 + a) * nv + i];
+          const float Ji = C[a][b] * d.efc_J()[(r0 + a) * nv + i];
           if (Ji == 0.0f) continue;
-          for (int k = 0; k <= i; ++k) H[i * nv + k] += Ji * d.efc_J[(r0 + b) * nv + k];
+          for (int k = 0; k <= i; ++k) H[i * nv + k] += Ji * d.efc_J()[(r0 + b) * nv + k];
         }
       }
   }
@@ -182,7 +182,7 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
 LS_HD void compute_jar(const ModelView& m, const Data& d, Arr<float> a, Arr<float> jar) {
   const int nv = m.size.nv;
   for (int r = 0; r < m.size.nefc_max; ++r)
-    jar[r] = d.efc_active[r] != 0.0f ? row_dot(d, nv, r, a) - d.efc_aref[r] : 0.0f;
+    jar[r] = d.efc_active()[r] != 0.0f ? row_dot(d, nv, r, a) - d.efc_aref()[r] : 0.0f;
 }
 
 // Primal cost at qacc = a with M·a in `Ma` (jar of a in `jar`): Gauss term + soft costs.
@@ -190,8 +190,8 @@ LS_HD float primal_cost(const ModelView& m, const Data& d, Arr<float> a, Arr<flo
                         Arr<float> jar, Arr<float> zero) {
   float cost = 0;
   for (int i = 0; i < m.size.nv; ++i)
-    cost += 0.5f * (Ma[i] - d.qfrc_smooth[i]) * (a[i] - d.qacc_smooth[i]);
-  return cost + eval_rows(m, d, jar, zero, 0.0f, d.efc_force, nullptr);
+    cost += 0.5f * (Ma[i] - d.qfrc_smooth()[i]) * (a[i] - d.qacc_smooth()[i]);
+  return cost + eval_rows(m, d, jar, zero, 0.0f, d.efc_force(), nullptr);
 }
 
 // In-place dense Cholesky L·Lᵀ of the nv×nv matrix H (lower triangle); tiny pivots clamped.
@@ -224,10 +224,10 @@ LS_HD void cholesky_solve(int n, Arr<float> L, Arr<float> x) {
 // Newton's method on the primal cost; qacc holds the starting point on entry.
 LS_HD void solve_newton(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max;
-  const Arr<float> a = d.qacc, grad = d.solver_scratch, p = sub(d.solver_scratch, nv),
-                   Mp = sub(d.solver_scratch, 2 * nv), Jp = d.efc_scratch,
-                   jar = sub(d.efc_scratch, nefc), zero = sub(d.efc_scratch, 2 * nefc),
-                   Ma = d.qfrc_constraint;  // scratch until the end of the solve
+  const Arr<float> a = d.qacc(), grad = d.solver_scratch(), p = sub(d.solver_scratch(), nv),
+                   Mp = sub(d.solver_scratch(), 2 * nv), Jp = d.efc_scratch(),
+                   jar = sub(d.efc_scratch(), nefc), zero = sub(d.efc_scratch(), 2 * nefc),
+                   Ma = d.qfrc_constraint();  // scratch until the end of the solve
   for (int r = 0; r < nefc; ++r) zero[r] = 0;
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
   int iter = 0;
@@ -236,28 +236,28 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
   float cost = primal_cost(m, d, a, Ma, jar, zero);  // also sets efc_force
   for (; iter < m.opt.iterations; ++iter) {
     // Gradient M·a − qfrc_smooth − Jᵀ·f and Hessian M + Jᵀ·Hess(s)·J.
-    mul_jt(m, d, d.efc_force, grad);
-    for (int i = 0; i < nv; ++i) grad[i] = Ma[i] - d.qfrc_smooth[i] - grad[i];
-    for (int k = 0; k < nv * nv; ++k) d.qH[k] = d.qM[k];
-    add_constraint_hessian(m, d, jar, d.qH);
-    cholesky(nv, d.qH);
+    mul_jt(m, d, d.efc_force(), grad);
+    for (int i = 0; i < nv; ++i) grad[i] = Ma[i] - d.qfrc_smooth()[i] - grad[i];
+    for (int k = 0; k < nv * nv; ++k) d.qH()[k] = d.qM()[k];
+    add_constraint_hessian(m, d, jar, d.qH());
+    cholesky(nv, d.qH());
     for (int i = 0; i < nv; ++i) p[i] = -grad[i];
-    cholesky_solve(nv, d.qH, p);
+    cholesky_solve(nv, d.qH(), p);
 
     // Exact line search on the convex φ(α) = cost(a + α·p): safeguarded Newton on φ′ inside a
     // bracket [lo, hi]; φ′(α) = pᵀ(M(a + αp) − qfrc_smooth) − f(α)·Jp.
     mul_m(m, d, p, Mp);
     float g0 = 0, pMp = 0;
     for (int i = 0; i < nv; ++i) {
-      g0 += p[i] * (Ma[i] - d.qfrc_smooth[i]);
+      g0 += p[i] * (Ma[i] - d.qfrc_smooth()[i]);
       pMp += p[i] * Mp[i];
     }
-    for (int r = 0; r < nefc; ++r) Jp[r] = d.efc_active[r] != 0.0f ? row_dot(d, nv, r, p) : 0.0f;
+    for (int r = 0; r < nefc; ++r) Jp[r] = d.efc_active()[r] != 0.0f ? row_dot(d, nv, r, p) : 0.0f;
     auto slope = [&](float alpha, float* curvature) {
       float c;
-      eval_rows(m, d, jar, Jp, alpha, d.efc_force, &c);
+      eval_rows(m, d, jar, Jp, alpha, d.efc_force(), &c);
       float g = g0 + alpha * pMp;
-      for (int r = 0; r < nefc; ++r) g -= d.efc_force[r] * Jp[r];
+      for (int r = 0; r < nefc; ++r) g -= d.efc_force()[r] * Jp[r];
       *curvature = pMp + c;
       return g;
     };
@@ -290,53 +290,53 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
       break;
     }
   }
-  d.solver_niter[0] = static_cast<float>(iter);
+  d.solver_niter()[0] = static_cast<float>(iter);
 }
 
 // Projected Gauss-Seidel on the dual: rows in order, f ≥ 0 for limits and pyramidal contact
 // edges. qacc = qacc_smooth + M⁻¹·Jᵀ·f is kept current.
 LS_HD void solve_pgs(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max;
-  const Arr<float> MinvJT = d.efc_scratch, diagA = sub(d.efc_scratch, nefc * nv);
+  const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), nefc * nv);
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
   for (int r = 0; r < nefc; ++r) {
     const Arr<float> row = sub(MinvJT, r * nv);
-    for (int i = 0; i < nv; ++i) row[i] = d.efc_J[r * nv + i];
-    if (d.efc_active[r] != 0.0f) solve_tree(m, d.qLD, row);
-    diagA[r] = row_dot(d, nv, r, row) + d.efc_R[r];
+    for (int i = 0; i < nv; ++i) row[i] = d.efc_J()[r * nv + i];
+    if (d.efc_active()[r] != 0.0f) solve_tree(m, d.qLD(), row);
+    diagA[r] = row_dot(d, nv, r, row) + d.efc_R()[r];
   }
   // Warm start from qacc (the caller's start point): f = −D·jar on violated rows, kept only if
   // its dual cost beats f = 0.
   float ws_cost = 0;
   for (int r = 0; r < nefc; ++r) {
-    const float jar = d.efc_active[r] != 0.0f ? row_dot(d, nv, r, d.qacc) - d.efc_aref[r] : 0.0f;
-    d.efc_force[r] = jar < 0 ? -jar / d.efc_R[r] : 0.0f;
+    const float jar = d.efc_active()[r] != 0.0f ? row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r] : 0.0f;
+    d.efc_force()[r] = jar < 0 ? -jar / d.efc_R()[r] : 0.0f;
   }
-  for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_smooth[i];
+  for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   for (int r = 0; r < nefc; ++r)
-    for (int i = 0; i < nv; ++i) d.qacc[i] += MinvJT[r * nv + i] * d.efc_force[r];
+    for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[r * nv + i] * d.efc_force()[r];
   for (int r = 0; r < nefc; ++r) {
-    const float f = d.efc_force[r];
+    const float f = d.efc_force()[r];
     if (f == 0.0f) continue;
     // ½fᵀ(A)f + fᵀ(J·a0 − aref) with A·f = J·(qacc − a0) + R·f.
     float jq = 0, j0 = 0;
     for (int i = 0; i < nv; ++i) {
-      jq += d.efc_J[r * nv + i] * d.qacc[i];
-      j0 += d.efc_J[r * nv + i] * d.qacc_smooth[i];
+      jq += d.efc_J()[r * nv + i] * d.qacc()[i];
+      j0 += d.efc_J()[r * nv + i] * d.qacc_smooth()[i];
     }
-    ws_cost += f * (0.5f * (jq - j0 + d.efc_R[r] * f) + j0 - d.efc_aref[r]);
+    ws_cost += f * (0.5f * (jq - j0 + d.efc_R()[r] * f) + j0 - d.efc_aref()[r]);
   }
   if (!(ws_cost < 0)) {
-    for (int r = 0; r < nefc; ++r) d.efc_force[r] = 0;
-    for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_smooth[i];
+    for (int r = 0; r < nefc; ++r) d.efc_force()[r] = 0;
+    for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   }
 
   auto update_row = [&](int r, float lower) {
-    const float res = row_dot(d, nv, r, d.qacc) - d.efc_aref[r] + d.efc_R[r] * d.efc_force[r];
-    const float f = fmaxf(lower, d.efc_force[r] - res / diagA[r]);
-    const float delta = f - d.efc_force[r];
-    for (int i = 0; i < nv; ++i) d.qacc[i] += delta * MinvJT[r * nv + i];
-    d.efc_force[r] = f;
+    const float res = row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r] + d.efc_R()[r] * d.efc_force()[r];
+    const float f = fmaxf(lower, d.efc_force()[r] - res / diagA[r]);
+    const float delta = f - d.efc_force()[r];
+    for (int i = 0; i < nv; ++i) d.qacc()[i] += delta * MinvJT[r * nv + i];
+    d.efc_force()[r] = f;
     return res * delta + 0.5f * diagA[r] * delta * delta;  // change of the dual cost
   };
   int iter = 0;
@@ -346,10 +346,10 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
     // Limit rows come first, one scalar each; then contact slots.
     const int ncon_rows_start = m.size.ncon_max > 0 ? m.slot_efcadr[0] : nefc;
     for (; r < ncon_rows_start; ++r)
-      if (d.efc_active[r] != 0.0f) change += update_row(r, 0.0f);
+      if (d.efc_active()[r] != 0.0f) change += update_row(r, 0.0f);
     for (int s = 0; s < m.size.ncon_max; ++s) {
       const int r0 = m.slot_efcadr[s];
-      if (d.efc_active[r0] == 0.0f) continue;  // inactive slot (mask)
+      if (d.efc_active()[r0] == 0.0f) continue;  // inactive slot (mask)
       const int c = m.slot_collisionid[s];
       const int dim = m.collision_condim[c];
       const int nrow = contact_rows(m, dim);
@@ -360,43 +360,43 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
       break;
     }
   }
-  d.solver_niter[0] = static_cast<float>(iter);
+  d.solver_niter()[0] = static_cast<float>(iter);
 }
 
 // Constraint stage: qacc, efc_force, qfrc_constraint, contact_force. Starts from
 // qacc_warmstart when it is cheaper than qacc_smooth (Newton) or through the dual warm start.
 LS_HD void solve_constraint(const ModelView& m, const Data& d) {
   const int nv = m.size.nv;
-  const bool any = d.nefc[0] > 0;
-  for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_smooth[i];
+  const bool any = d.nefc()[0] > 0;
+  for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   if (!any) {  // no active row in this world: the unconstrained answer is exact
-    for (int r = 0; r < m.size.nefc_max; ++r) d.efc_force[r] = 0;
-    for (int i = 0; i < nv; ++i) d.qfrc_constraint[i] = 0;
-    d.solver_niter[0] = 0;
+    for (int r = 0; r < m.size.nefc_max; ++r) d.efc_force()[r] = 0;
+    for (int i = 0; i < nv; ++i) d.qfrc_constraint()[i] = 0;
+    d.solver_niter()[0] = 0;
     contact_force(m, d);
     return;
   }
   const bool warm = !(m.opt.disableflags & kDsblWarmstart);
   if (m.opt.solver == kSolverPGS && m.opt.cone == kConePyramidal) {
     if (warm)
-      for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_warmstart[i];
+      for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_warmstart()[i];
     solve_pgs(m, d);
   } else {
     if (warm) {
-      const Arr<float> Ma = d.qfrc_constraint, jar = sub(d.efc_scratch, m.size.nefc_max),
-                       zero = sub(d.efc_scratch, 2 * m.size.nefc_max);
+      const Arr<float> Ma = d.qfrc_constraint(), jar = sub(d.efc_scratch(), m.size.nefc_max),
+                       zero = sub(d.efc_scratch(), 2 * m.size.nefc_max);
       for (int r = 0; r < m.size.nefc_max; ++r) zero[r] = 0;
-      mul_m(m, d, d.qacc_smooth, Ma);
-      compute_jar(m, d, d.qacc_smooth, jar);
-      const float c_smooth = primal_cost(m, d, d.qacc_smooth, Ma, jar, zero);
-      mul_m(m, d, d.qacc_warmstart, Ma);
-      compute_jar(m, d, d.qacc_warmstart, jar);
-      if (primal_cost(m, d, d.qacc_warmstart, Ma, jar, zero) < c_smooth)
-        for (int i = 0; i < nv; ++i) d.qacc[i] = d.qacc_warmstart[i];
+      mul_m(m, d, d.qacc_smooth(), Ma);
+      compute_jar(m, d, d.qacc_smooth(), jar);
+      const float c_smooth = primal_cost(m, d, d.qacc_smooth(), Ma, jar, zero);
+      mul_m(m, d, d.qacc_warmstart(), Ma);
+      compute_jar(m, d, d.qacc_warmstart(), jar);
+      if (primal_cost(m, d, d.qacc_warmstart(), Ma, jar, zero) < c_smooth)
+        for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_warmstart()[i];
     }
     solve_newton(m, d);
   }
-  mul_jt(m, d, d.efc_force, d.qfrc_constraint);
+  mul_jt(m, d, d.efc_force(), d.qfrc_constraint());
   contact_force(m, d);
 }
 

@@ -96,9 +96,24 @@ struct Arr {
   LS_HD T& operator[](int i) const { return p[static_cast<ptrdiff_t>(i) * s]; }
 };
 
-// One world's view of every state field.
+struct StateLayout;
+
+// One world's view of every state field: a small handle (buffer, layout, world index) whose
+// accessors compute each field's address, so that kernels keep it in registers and read the
+// layout offsets from their constant parameter space. d.qpos()[i] is entry i of qpos.
 struct Data {
-#define LS_X(name, count, comment) Arr<float> name;
+  float* base;
+  const StateLayout* layout;
+  int world;
+  int num_worlds;
+  bool world_fastest;
+
+  LS_HD Arr<float> field(int off, int size) const {
+    float* f = base + static_cast<ptrdiff_t>(off) * num_worlds;
+    return world_fastest ? Arr<float>{f + world, num_worlds}
+                         : Arr<float>{f + static_cast<ptrdiff_t>(world) * size, 1};
+  }
+#define LS_X(name, count, comment) LS_HD Arr<float> name() const;
   LS_STATE_FIELDS(LS_X)
 #undef LS_X
 };
@@ -136,19 +151,15 @@ struct StateView {
   int num_worlds;
   bool world_fastest;  // CUDA layout if true, CPU layout otherwise
 
-  // Field `off`/`size` of world w as a strided array.
-  LS_HD Arr<float> field(int off, int size, int w) const {
-    float* f = base + static_cast<ptrdiff_t>(off) * num_worlds;
-    return world_fastest ? Arr<float>{f + w, num_worlds}
-                         : Arr<float>{f + static_cast<ptrdiff_t>(w) * size, 1};
-  }
-  LS_HD Data world(int w) const {
-    Data d;
-#define LS_X(name, count, comment) d.name = field(layout.name##_off, layout.name##_size, w);
-    LS_STATE_FIELDS(LS_X)
-#undef LS_X
-    return d;
-  }
+  // World w's view. The StateView must outlive it (the view points at its layout).
+  LS_HD Data world(int w) const { return Data{base, &layout, w, num_worlds, world_fastest}; }
 };
+
+#define LS_X(name, count, comment)                                  \
+  LS_HD Arr<float> Data::name() const {                              \
+    return field(layout->name##_off, layout->name##_size);           \
+  }
+LS_STATE_FIELDS(LS_X)
+#undef LS_X
 
 }  // namespace lockstep

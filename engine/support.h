@@ -66,7 +66,7 @@ LS_HD Vec6 mul_inertia(const Inertia& c, Vec6 v) {
 }
 
 // Com-based motion subspace of dof i.
-LS_HD Vec6 cdof_of(const Data& d, int i) { return load6(d.cdof, 6 * i); }
+LS_HD Vec6 cdof_of(const Data& d, int i) { return load6(d.cdof(), 6 * i); }
 
 // Translational and rotational Jacobian columns of dof i at world point p of the tree whose
 // com-frame origin is c: the velocity of p due to qvel[i] is jacp·qvel[i].

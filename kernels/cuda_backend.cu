@@ -1,7 +1,8 @@
 // CUDA backend: one thread per world, each calling the same LS_HD physics as the CPU backend.
 // The state is one device buffer in the world-fastest layout (engine/state.h), so the threads
 // of a warp read entry i of 32 consecutive worlds in one coalesced transaction. The Model's
-// arrays are uploaded once; ModelView (device pointers) is passed by value as a kernel argument.
+// arrays are uploaded once; ModelView (device pointers) and StateView are __grid_constant__ kernel
+// arguments, so physics code reads them (and the state layout offsets) from constant space.
 // step(n) is one launch running n physics steps; nothing is allocated and nothing synchronises
 // the host inside forward/step/reset: work is queued on the backend's stream.
 #include <memory>
@@ -18,17 +19,17 @@ namespace {
 
 constexpr int kBlock = 64;  // threads per block; 222 registers/thread leave little room above
 
-__global__ void params_kernel(ModelView m, StateView s) {
+__global__ void params_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w < s.num_worlds) default_params(m, s.world(w));
 }
 
-__global__ void forward_kernel(ModelView m, StateView s) {
+__global__ void forward_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w < s.num_worlds) forward(m, s.world(w));
 }
 
-__global__ void step_kernel(ModelView m, StateView s, int nstep) {
+__global__ void step_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s, int nstep) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w >= s.num_worlds) return;
   const Data d = s.world(w);
@@ -36,7 +37,7 @@ __global__ void step_kernel(ModelView m, StateView s, int nstep) {
 }
 
 // Resets world ids[k] for k < n (all worlds when ids is null).
-__global__ void reset_kernel(ModelView m, StateView s, const int* ids, int n) {
+__global__ void reset_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s, const int* ids, int n) {
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n) return;
   const Data d = s.world(ids ? ids[k] : k);
@@ -44,7 +45,7 @@ __global__ void reset_kernel(ModelView m, StateView s, const int* ids, int n) {
   forward(m, d);
 }
 
-__global__ void post_constraint_kernel(ModelView m, StateView s) {
+__global__ void post_constraint_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w < s.num_worlds) rne_post_constraint(m, s.world(w));
 }

@@ -323,17 +323,18 @@ TEST(CollisionPairs, UnsupportedPairIsRefused) {
 
 // One world's state buffer with geom poses written by hand.
 struct World {
-  StateLayout layout;
   std::vector<float> buf;
+  StateView view;
   Data d;
-  explicit World(const Model& m) : layout(StateLayout::make(m.size)), buf(layout.per_world, 0.0f) {
-    d = StateView{buf.data(), layout, 1, false}.world(0);
-  }
+  explicit World(const Model& m)
+      : buf(StateLayout::make(m.size).per_world, 0.0f),
+        view{buf.data(), StateLayout::make(m.size), 1, false},
+        d(view.world(0)) {}
   void set_geom(int g, Vec3 p, Mat3 r) {
-    d.geom_xpos[3 * g] = p.x;
-    d.geom_xpos[3 * g + 1] = p.y;
-    d.geom_xpos[3 * g + 2] = p.z;
-    for (int k = 0; k < 9; ++k) d.geom_xmat[9 * g + k] = r.m[k];
+    d.geom_xpos()[3 * g] = p.x;
+    d.geom_xpos()[3 * g + 1] = p.y;
+    d.geom_xpos()[3 * g + 2] = p.z;
+    for (int k = 0; k < 9; ++k) d.geom_xmat()[9 * g + k] = r.m[k];
   }
 };
 
@@ -352,21 +353,21 @@ TEST(CollisionDriver, ActiveMaskNconAndDisable) {
   w.set_geom(1, {0, 0, 0.11f}, identity());  // 0.01 above the floor: inside its 0.02 margin
   w.set_geom(2, {2, 0, 0.24f}, identity());  // upright capsule: lower end 0.01 deep, upper clear
   collision(m->view(), w.d);
-  EXPECT_EQ(w.d.ncon[0], 2.0f);
-  EXPECT_EQ(w.d.contact_active[0], 1.0f);
-  EXPECT_NEAR(w.d.contact_dist[0], 0.01f, kTol);
-  EXPECT_EQ(w.d.contact_geom[0], 0.0f);
-  EXPECT_EQ(w.d.contact_geom[1], 1.0f);
-  EXPECT_EQ(w.d.contact_active[1], 0.0f);  // capsule upper end
-  EXPECT_EQ(w.d.contact_active[2], 1.0f);  // capsule lower end
-  EXPECT_NEAR(w.d.contact_dist[2], -0.01f, kTol);
-  EXPECT_EQ(w.d.contact_active[3], 0.0f);  // ball-cap far apart
-  EXPECT_EQ(w.d.contact_overflow[0], 0.0f);
+  EXPECT_EQ(w.d.ncon()[0], 2.0f);
+  EXPECT_EQ(w.d.contact_active()[0], 1.0f);
+  EXPECT_NEAR(w.d.contact_dist()[0], 0.01f, kTol);
+  EXPECT_EQ(w.d.contact_geom()[0], 0.0f);
+  EXPECT_EQ(w.d.contact_geom()[1], 1.0f);
+  EXPECT_EQ(w.d.contact_active()[1], 0.0f);  // capsule upper end
+  EXPECT_EQ(w.d.contact_active()[2], 1.0f);  // capsule lower end
+  EXPECT_NEAR(w.d.contact_dist()[2], -0.01f, kTol);
+  EXPECT_EQ(w.d.contact_active()[3], 0.0f);  // ball-cap far apart
+  EXPECT_EQ(w.d.contact_overflow()[0], 0.0f);
 
   m->opt.disableflags |= kDsblContact;
   collision(m->view(), w.d);
-  EXPECT_EQ(w.d.ncon[0], 0.0f);
-  for (int i = 0; i < m->size.ncon_max; ++i) EXPECT_EQ(w.d.contact_active[i], 0.0f);
+  EXPECT_EQ(w.d.ncon()[0], 0.0f);
+  for (int i = 0; i < m->size.ncon_max; ++i) EXPECT_EQ(w.d.contact_active()[i], 0.0f);
 }
 
 }  // namespace
