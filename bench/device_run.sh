@@ -37,5 +37,12 @@ fi
 $bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 20 --json "$out/ant_euler.json" | tee "$out/bench.txt"
 $bench --model ant --num-worlds 4096,65536 --steps 10 --json "$out/ant_rk4.json" | tee -a "$out/bench.txt"
 $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 20 --json "$out/humanoid.json" | tee -a "$out/bench.txt"
+# Diagnostics: where Ant's time goes (same file with one option changed).
+shared="$root/../shared/models/gymnasium"
+sed 's/<option /<option solver="PGS" /' "$shared/ant.xml" > /tmp/ant_pgs.xml
+sed 's/<option \(.*\)\/>/<option \1><flag contact="disable"\/><\/option>/' "$shared/ant.xml" > /tmp/ant_nocontact.xml
+for variant in ant_pgs ant_nocontact; do
+  $bench --model /tmp/$variant.xml --integrator euler --num-worlds 65536 --steps 20 | tail -1 | sed "s/^/$variant /" | tee -a "$out/bench.txt"
+done
 compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
 tail -3 "$out/memcheck.txt"
