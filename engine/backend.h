@@ -24,6 +24,9 @@ class Backend {
   virtual void rne_post_constraint() = 0;  // engine/post_constraint.h in every world
   virtual StateView view() const = 0;   // the batched buffer (host or device memory)
   virtual bool on_device() const = 0;
+  // CUDA stream (a cudaStream_t) that later work is queued on; 0 is the legacy default stream.
+  // The CPU backend ignores it.
+  virtual void set_stream(void* stream) { (void)stream; }
 };
 
 std::unique_ptr<Backend> make_cpu_backend(const Model& model, int num_worlds, int num_threads);

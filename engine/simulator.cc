@@ -111,6 +111,8 @@ Simulator::~Simulator() = default;
 
 void Simulator::forward() { backend_->forward(); }
 
+void Simulator::set_stream(void* stream) { backend_->set_stream(stream); }
+
 void Simulator::step(int nstep) {
   if (nstep < 1)
     throw std::invalid_argument("step: nstep must be >= 1, got " + std::to_string(nstep));

@@ -51,6 +51,11 @@ class Simulator {
   // Throws std::invalid_argument for an id outside [0, num_worlds).
   void reset_worlds(const std::vector<int>& worlds);
 
+  // CUDA backend: queue every later forward/step/reset on `stream` (a cudaStream_t; nullptr is
+  // the legacy default stream), so a trainer can order simulation with its own kernels without
+  // synchronising. Calls return once the work is queued. No effect on the CPU backend.
+  void set_stream(void* stream);
+
   const Model& model() const { return *model_; }
   std::shared_ptr<const Model> model_ptr() const { return model_; }
   int num_worlds() const { return num_worlds_; }

@@ -4,7 +4,7 @@
 // arrays are uploaded once; ModelView (device pointers) and StateView are __grid_constant__ kernel
 // arguments, so physics code reads them (and the state layout offsets) from constant space.
 // step(n) is one launch running n physics steps; nothing is allocated and nothing synchronises
-// the host inside forward/step/reset: work is queued on the backend's stream.
+// the host inside forward/step/reset: work is queued on the caller's stream (set_stream).
 #include <memory>
 #include <vector>
 
@@ -100,28 +100,33 @@ class CudaBackend final : public Backend {
     cudaFree(ids_);
   }
 
+  void set_stream(void* stream) override { stream_ = static_cast<cudaStream_t>(stream); }
+
   void forward() override {
-    forward_kernel<<<blocks(num_worlds_), kBlock>>>(model_.view(), view());
+    forward_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
     cuda_check_launch("forward_kernel");
   }
   void step(int nstep) override {
-    step_kernel<<<blocks(num_worlds_), kBlock>>>(model_.view(), view(), nstep);
+    step_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nstep);
     cuda_check_launch("step_kernel");
   }
   void reset() override {
-    reset_kernel<<<blocks(num_worlds_), kBlock>>>(model_.view(), view(), nullptr, num_worlds_);
+    reset_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nullptr,
+                                                             num_worlds_);
     cuda_check_launch("reset_kernel");
   }
   void reset_worlds(const std::vector<int>& worlds) override {
     const int n = static_cast<int>(worlds.size());
-    // Stream-ordered after earlier work; the host vector is copied before this call returns.
-    cuda_check(cudaMemcpy(ids_, worlds.data(), sizeof(int) * n, cudaMemcpyHostToDevice),
-               "cudaMemcpy (world ids)");
-    reset_kernel<<<blocks(n), kBlock>>>(model_.view(), view(), ids_, n);
+    // Pageable source: the copy is complete (host vector reusable) when this returns, and is
+    // ordered on the stream before the kernel that reads it.
+    cuda_check(cudaMemcpyAsync(ids_, worlds.data(), sizeof(int) * n, cudaMemcpyHostToDevice,
+                               stream_),
+               "cudaMemcpyAsync (world ids)");
+    reset_kernel<<<blocks(n), kBlock, 0, stream_>>>(model_.view(), view(), ids_, n);
     cuda_check_launch("reset_kernel");
   }
   void rne_post_constraint() override {
-    post_constraint_kernel<<<blocks(num_worlds_), kBlock>>>(model_.view(), view());
+    post_constraint_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
     cuda_check_launch("post_constraint_kernel");
   }
   StateView view() const override { return StateView{state_, layout_, num_worlds_, true}; }
@@ -133,6 +138,7 @@ class CudaBackend final : public Backend {
   StateLayout layout_;
   float* state_ = nullptr;
   int* ids_ = nullptr;
+  cudaStream_t stream_ = nullptr;
 };
 
 }  // namespace
