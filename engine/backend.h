@@ -23,6 +23,7 @@ class Backend {
   virtual void reset_worlds(const std::vector<int>& worlds) = 0;
   virtual void rne_post_constraint() = 0;  // engine/post_constraint.h in every world
   virtual StateView view() const = 0;   // the batched buffer (host or device memory)
+  virtual ModelView model_view() const = 0;  // the Model as kernels see it (device pointers on CUDA)
   virtual bool on_device() const = 0;
   // CUDA stream (a cudaStream_t) that later work is queued on; 0 is the legacy default stream.
   // The CPU backend ignores it.

@@ -54,6 +54,7 @@ class CpuBackend final : public Backend {
   StateView view() const override {
     return StateView{const_cast<float*>(buffer_.data()), layout_, num_worlds_, false};
   }
+  ModelView model_view() const override { return model_; }
   bool on_device() const override { return false; }
 
  private:
@@ -132,6 +133,8 @@ void Simulator::reset_worlds(const std::vector<int>& worlds) {
 }
 
 StateView Simulator::state_view() const { return backend_->view(); }
+
+ModelView Simulator::model_view() const { return backend_->model_view(); }
 
 std::vector<std::string> Simulator::field_names() {
   return {

@@ -65,6 +65,8 @@ class Simulator {
   FieldRef field(const std::string& name) const;
   static std::vector<std::string> field_names();
   StateView state_view() const;
+  // The Model as the backend's kernels see it: host pointers on the CPU, device pointers on CUDA.
+  ModelView model_view() const;
 
  private:
   std::shared_ptr<const Model> model_;

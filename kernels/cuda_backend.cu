@@ -130,6 +130,7 @@ class CudaBackend final : public Backend {
     cuda_check_launch("post_constraint_kernel");
   }
   StateView view() const override { return StateView{state_, layout_, num_worlds_, true}; }
+  ModelView model_view() const override { return model_.view(); }
   bool on_device() const override { return true; }
 
  private:

@@ -142,6 +142,10 @@ void assign_state(py::handle self, const FieldSpec& spec, py::object value) {
 
 }  // namespace
 
+namespace lockstep {
+void bind_envs(pybind11::module_& m);  // env_bindings.cc
+}
+
 PYBIND11_MODULE(_lockstep, m) {
   m.doc() = "Lockstep: batched rigid-body physics with MuJoCo semantics (native extension).";
 #ifdef LOCKSTEP_VERSION
@@ -150,6 +154,7 @@ PYBIND11_MODULE(_lockstep, m) {
   // MjcfError is a ValueError: `except ValueError` catches loader errors too.
   py::register_exception<MjcfError>(m, "MjcfError", PyExc_ValueError);
   bind_device_array(m);
+  lockstep::bind_envs(m);
 
   // ---- Option ----
   py::class_<Option>(m, "Option", "Physics options, MuJoCo's <option> (read-only).")

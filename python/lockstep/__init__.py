@@ -12,6 +12,11 @@ integer model arrays). See help(lockstep.Simulator) and help(lockstep.Model).
 
 import os as _os
 
+# The environments' model files ship inside the package.
+if _os.path.isdir(_os.path.join(_os.path.dirname(__file__), "models")):
+    _os.environ.setdefault("LOCKSTEP_MODELS_DIR",
+                           _os.path.join(_os.path.dirname(__file__), "models"))
+
 from . import _lockstep
 from ._lockstep import (  # noqa: F401
     DeviceArray,
@@ -94,3 +99,7 @@ class PhysicsParams:
 
 Simulator.params = property(PhysicsParams, doc=PhysicsParams.__doc__)
 __all__.append("PhysicsParams")
+
+
+from .envs import envs, make  # noqa: E402
+__all__ += ["make", "envs"]

@@ -1,0 +1,189 @@
+#include "envs/vec_env.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "engine/mjcf.h"
+#include "envs/ant.h"
+#include "envs/registry.h"
+
+#ifdef LOCKSTEP_HAVE_CUDA
+#include <cuda_runtime.h>
+
+#include "kernels/cuda_check.cuh"
+#endif
+
+namespace lockstep {
+namespace {
+
+// Ant's keyword options, Gymnasium's names; ranges as NAME_min / NAME_max.
+void configure(AntConfig& c, const std::map<std::string, double>& kwargs) {
+  const std::map<std::string, float*> floats = {
+      {"forward_reward_weight", &c.forward_reward_weight},
+      {"ctrl_cost_weight", &c.ctrl_cost_weight},
+      {"contact_cost_weight", &c.contact_cost_weight},
+      {"healthy_reward", &c.healthy_reward},
+      {"healthy_z_range_min", &c.healthy_z_range[0]},
+      {"healthy_z_range_max", &c.healthy_z_range[1]},
+      {"contact_force_range_min", &c.contact_force_range[0]},
+      {"contact_force_range_max", &c.contact_force_range[1]},
+      {"reset_noise_scale", &c.reset_noise_scale}};
+  const std::map<std::string, int*> ints = {
+      {"frame_skip", &c.frame_skip},
+      {"max_episode_steps", &c.max_episode_steps},
+      {"terminate_when_unhealthy", &c.terminate_when_unhealthy},
+      {"exclude_current_positions_from_observation", &c.exclude_current_positions_from_observation},
+      {"include_cfrc_ext_in_observation", &c.include_cfrc_ext_in_observation},
+      {"main_body", &c.main_body}};
+  for (const auto& [key, value] : kwargs) {
+    if (auto f = floats.find(key); f != floats.end()) {
+      *f->second = static_cast<float>(value);
+    } else if (auto i = ints.find(key); i != ints.end()) {
+      *i->second = static_cast<int>(value);
+    } else {
+      std::string known;
+      for (const auto& kv : floats) known += " " + kv.first;
+      for (const auto& kv : ints) known += " " + kv.first;
+      throw std::invalid_argument("Ant: unknown keyword '" + key + "'; accepted:" + known);
+    }
+  }
+  if (c.frame_skip < 1) throw std::invalid_argument("Ant: frame_skip must be >= 1");
+  if (c.max_episode_steps < 1) throw std::invalid_argument("Ant: max_episode_steps must be >= 1");
+}
+
+// The project's model files: $LOCKSTEP_MODELS_DIR if set (the Python package points it at its
+// own copy), else the source tree's models/.
+std::string model_file(const std::string& file) {
+  const char* dir = std::getenv("LOCKSTEP_MODELS_DIR");
+  return std::string(dir && *dir ? dir : LOCKSTEP_MODELS_DIR) + "/" + file;
+}
+
+// Env bookkeeping: one float block of (num_envs × per-env) in the simulator's memory space.
+class BufferBlock {
+ public:
+  BufferBlock(size_t floats, Device device) : device_(device) {
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (device == Device::cuda) {
+      cuda_check(cudaMalloc(&data_, floats * sizeof(float)), "cudaMalloc (env buffers)");
+      cuda_check(cudaMemset(data_, 0, floats * sizeof(float)), "cudaMemset (env buffers)");
+      return;
+    }
+#endif
+    host_.assign(floats, 0.0f);
+    data_ = host_.data();
+  }
+  ~BufferBlock() {
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (device_ == Device::cuda) cudaFree(data_);
+#endif
+  }
+  float* data() const { return static_cast<float*>(data_); }
+
+ private:
+  Device device_;
+  std::vector<float> host_;
+  void* data_ = nullptr;
+};
+
+template <class Task>
+class TaskVecEnv final : public VecEnv {
+ public:
+  TaskVecEnv(std::string name, std::shared_ptr<Model> model, typename Task::Config config,
+             const EnvOptions& o)
+      : name_(std::move(name)), config_(config), options_(o),
+        sim_(model, o.num_envs, o.device),
+        obs_dim_(config.obs_dim(model->view())), act_dim_(model->size.nu),
+        block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 9), o.device) {
+    if (act_dim_ > kMaxActDim)
+      throw std::invalid_argument(name_ + ": more actuators than kMaxActDim");
+    const int n = o.num_envs;
+    float* p = block_.data();
+    auto take = [&](int dim) { float* q = p; p += static_cast<size_t>(n) * dim; return q; };
+    buffers_.obs = take(obs_dim_);
+    buffers_.final_obs = take(obs_dim_);
+    buffers_.reward = take(1);
+    buffers_.terminated = take(1);
+    buffers_.truncated = take(1);
+    buffers_.episode_return = take(1);
+    buffers_.episode_length = take(1);
+    buffers_.episode_index = take(1);
+    buffers_.needs_reset = take(1);
+    buffers_.step_count = take(1);
+    buffers_.running_return = take(1);
+    reset(o.seed);
+  }
+
+  void reset(uint64_t seed) override {
+    seed_ = seed;
+    const ModelView m = sim_.model_view();
+    const StateView s = sim_.state_view();
+    if (sim_.device() == Device::cuda) {
+#ifdef LOCKSTEP_HAVE_CUDA
+      cuda_env_reset<Task>(m, s, config_, buffers_, obs_dim_, seed_);
+#endif
+      return;
+    }
+    const EnvBuffers b = buffers_;
+#pragma omp parallel for schedule(static)
+    for (int w = 0; w < s.num_worlds; ++w) {
+      b.episode_index[w] = 0;
+      env_reset_world<Task>(m, s.world(w), config_, b, w, obs_dim_, seed_);
+    }
+  }
+
+  void step(const float* actions) override {
+    const ModelView m = sim_.model_view();
+    const StateView s = sim_.state_view();
+    const bool same = options_.autoreset == Autoreset::same_step;
+    if (sim_.device() == Device::cuda) {
+#ifdef LOCKSTEP_HAVE_CUDA
+      cuda_env_step<Task>(m, s, config_, buffers_, obs_dim_, act_dim_, actions, same, seed_);
+#endif
+      return;
+    }
+    const EnvBuffers b = buffers_;
+#pragma omp parallel for schedule(static)
+    for (int w = 0; w < s.num_worlds; ++w)
+      env_step_world<Task>(m, s.world(w), config_, b, w, obs_dim_, act_dim_, actions, same, seed_);
+  }
+
+  const EnvBuffers& buffers() const override { return buffers_; }
+  Simulator& sim() override { return sim_; }
+  int obs_dim() const override { return obs_dim_; }
+  int act_dim() const override { return act_dim_; }
+  const std::string& name() const override { return name_; }
+  int num_envs() const override { return options_.num_envs; }
+  int max_episode_steps() const override { return config_.max_episode_steps; }
+  double dt() const override { return sim_.model().opt.timestep * config_.frame_skip; }
+  Device device() const override { return sim_.device(); }
+
+ private:
+  std::string name_;
+  typename Task::Config config_;
+  EnvOptions options_;
+  Simulator sim_;
+  int obs_dim_, act_dim_;
+  BufferBlock block_;
+  EnvBuffers buffers_{};
+  uint64_t seed_ = 0;
+};
+
+}  // namespace
+
+std::vector<std::string> env_names() { return {"Ant"}; }
+
+std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& options) {
+  if (options.num_envs < 1)
+    throw std::invalid_argument("make_env: num_envs must be >= 1, got " +
+                                std::to_string(options.num_envs));
+  if (name == "Ant") {
+    AntConfig c;
+    configure(c, options.kwargs);
+    return std::make_unique<TaskVecEnv<Ant>>(name, load_mjcf(model_file("ant.xml")), c, options);
+  }
+  std::string known;
+  for (const auto& n : env_names()) known += " " + n;
+  throw std::invalid_argument("make_env: unknown environment '" + name + "'; available:" + known);
+}
+
+}  // namespace lockstep

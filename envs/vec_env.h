@@ -1,0 +1,68 @@
+// Batched environments: N copies of a task stepped in lockstep, with Gymnasium's vector-env
+// conventions (auto-reset NEXT_STEP by default, or SAME_STEP with the final observation kept).
+// Buffers live where the simulator's state lives (host for Device::cpu, device for cuda); every
+// array is row-major float32 with the env index first.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/simulator.h"
+
+namespace lockstep {
+
+enum class Autoreset { next_step, same_step };
+
+struct EnvOptions {
+  int num_envs = 1;
+  Device device = Device::cpu;
+  uint64_t seed = 0;
+  Autoreset autoreset = Autoreset::next_step;
+  // Gymnasium keyword options (e.g. "ctrl_cost_weight", "healthy_z_range_min"); unknown keys
+  // raise std::invalid_argument naming the key and the accepted ones.
+  std::map<std::string, double> kwargs;
+};
+
+// Per-env outputs and bookkeeping, each (num_envs, dim) in the env's memory space.
+struct EnvBuffers {
+  float* obs;             // (N, obs_dim)
+  float* final_obs;       // (N, obs_dim) SAME_STEP: observation before the auto-reset
+  float* reward;          // (N,)
+  float* terminated;      // (N,) 1/0
+  float* truncated;       // (N,) 1/0
+  float* episode_return;  // (N,) return of the current (or just finished) episode
+  float* episode_length;  // (N,) steps of the current (or just finished) episode
+  float* episode_index;   // (N,) episodes started by this env (keys its random stream)
+  float* step_count;      // (N,) steps of the running episode
+  float* running_return;  // (N,) return of the running episode
+  float* needs_reset;     // (N,) NEXT_STEP: 1 if the next step() resets instead of stepping
+};
+
+class VecEnv {
+ public:
+  virtual ~VecEnv() = default;
+  // Every env to a new episode; `seed` replaces the options' seed. Outputs obs (reward etc. 0).
+  virtual void reset(uint64_t seed) = 0;
+  // actions: (num_envs, act_dim) float32 in the env's memory space. Non-finite actions are
+  // replaced by 0 for that env (the policy is documented in README: never propagated).
+  virtual void step(const float* actions) = 0;
+  virtual const EnvBuffers& buffers() const = 0;
+  virtual Simulator& sim() = 0;
+  virtual int obs_dim() const = 0;
+  virtual int act_dim() const = 0;
+  virtual const std::string& name() const = 0;
+  virtual int num_envs() const = 0;
+  virtual int max_episode_steps() const = 0;
+  virtual double dt() const = 0;  // seconds per env step
+  virtual Device device() const = 0;
+};
+
+// Available environment names.
+std::vector<std::string> env_names();
+// Throws std::invalid_argument for an unknown name or keyword.
+std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& options);
+
+}  // namespace lockstep

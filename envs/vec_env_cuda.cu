@@ -1,0 +1,56 @@
+// CUDA launch code for the env layer: one thread per env runs envs/env_step.h.
+#include "envs/ant.h"
+#include "envs/registry.h"
+#include "kernels/cuda_check.cuh"
+
+namespace lockstep {
+namespace {
+
+constexpr int kBlock = 64;
+
+template <class Task>
+__global__ void env_step_kernel(const __grid_constant__ ModelView m,
+                                const __grid_constant__ StateView s,
+                                const typename Task::Config c, EnvBuffers b, int obs_dim,
+                                int act_dim, const float* actions, bool same_step, uint64_t seed) {
+  const int w = blockIdx.x * blockDim.x + threadIdx.x;
+  if (w < s.num_worlds)
+    env_step_world<Task>(m, s.world(w), c, b, w, obs_dim, act_dim, actions, same_step, seed);
+}
+
+template <class Task>
+__global__ void env_reset_kernel(const __grid_constant__ ModelView m,
+                                 const __grid_constant__ StateView s,
+                                 const typename Task::Config c, EnvBuffers b, int obs_dim,
+                                 uint64_t seed) {
+  const int w = blockIdx.x * blockDim.x + threadIdx.x;
+  if (w >= s.num_worlds) return;
+  b.episode_index[w] = 0;
+  env_reset_world<Task>(m, s.world(w), c, b, w, obs_dim, seed);
+}
+
+}  // namespace
+
+template <class Task>
+void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
+                   const EnvBuffers& b, int obs_dim, int act_dim, const float* actions,
+                   bool same_step, uint64_t seed) {
+  env_step_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock>>>(
+      m, s, c, b, obs_dim, act_dim, actions, same_step, seed);
+  cuda_check_launch("env_step_kernel");
+}
+
+template <class Task>
+void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task::Config& c,
+                    const EnvBuffers& b, int obs_dim, uint64_t seed) {
+  env_reset_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock>>>(m, s, c, b, obs_dim,
+                                                                           seed);
+  cuda_check_launch("env_reset_kernel");
+}
+
+template void cuda_env_step<Ant>(const ModelView&, const StateView&, const AntConfig&,
+                                 const EnvBuffers&, int, int, const float*, bool, uint64_t);
+template void cuda_env_reset<Ant>(const ModelView&, const StateView&, const AntConfig&,
+                                  const EnvBuffers&, int, uint64_t);
+
+}  // namespace lockstep

@@ -1,0 +1,73 @@
+// Bindings of the C++ env layer (envs/vec_env.h). The Gymnasium VectorEnv on top is
+// python/lockstep/envs.py; no logic here.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "arrays.h"
+#include "envs/vec_env.h"
+
+namespace lockstep {
+
+namespace py = pybind11;
+
+void bind_envs(py::module_& m) {
+  py::class_<VecEnv, std::unique_ptr<VecEnv>>(m, "_VecEnv")
+      .def("reset", [](VecEnv& e, uint64_t seed) {
+        py::gil_scoped_release release;
+        e.reset(seed);
+      })
+      // actions: address of a C-contiguous float32 (num_envs, act_dim) array in the env's
+      // memory space; checked by lockstep/envs.py.
+      .def("step_ptr", [](VecEnv& e, uintptr_t actions) {
+        py::gil_scoped_release release;
+        e.step(reinterpret_cast<const float*>(actions));
+      })
+      .def("buffer",
+           [](py::object self, const std::string& name) {
+             VecEnv& e = self.cast<VecEnv&>();
+             const EnvBuffers& b = e.buffers();
+             const int n = e.num_envs();
+             float* data = nullptr;
+             int dim = 1;
+             if (name == "obs") data = b.obs, dim = e.obs_dim();
+             else if (name == "final_obs") data = b.final_obs, dim = e.obs_dim();
+             else if (name == "reward") data = b.reward;
+             else if (name == "terminated") data = b.terminated;
+             else if (name == "truncated") data = b.truncated;
+             else if (name == "episode_return") data = b.episode_return;
+             else if (name == "episode_length") data = b.episode_length;
+             else throw py::value_error("_VecEnv.buffer: unknown buffer '" + name + "'");
+             const FieldRef ref{data, n, dim, dim, 1, e.device() == Device::cuda};
+             std::vector<py::ssize_t> dims;
+             if (dim > 1) dims.push_back(dim);
+             return py_arrays::field_view(ref, dims, self);
+           })
+      .def_property_readonly("sim", [](VecEnv& e) -> Simulator& { return e.sim(); },
+                             py::return_value_policy::reference_internal)
+      .def_property_readonly("obs_dim", &VecEnv::obs_dim)
+      .def_property_readonly("act_dim", &VecEnv::act_dim)
+      .def_property_readonly("num_envs", &VecEnv::num_envs)
+      .def_property_readonly("name", &VecEnv::name)
+      .def_property_readonly("max_episode_steps", &VecEnv::max_episode_steps)
+      .def_property_readonly("dt", &VecEnv::dt)
+      .def_property_readonly("on_device",
+                             [](const VecEnv& e) { return e.device() == Device::cuda; });
+
+  m.def(
+      "_make_env",
+      [](const std::string& name, int num_envs, const std::string& device, uint64_t seed,
+         bool same_step, const std::map<std::string, double>& kwargs) {
+        EnvOptions o;
+        o.num_envs = num_envs;
+        o.device = parse_device(device);
+        o.seed = seed;
+        o.autoreset = same_step ? Autoreset::same_step : Autoreset::next_step;
+        o.kwargs = kwargs;
+        return make_env(name, o);
+      },
+      py::arg("name"), py::arg("num_envs"), py::arg("device"), py::arg("seed"),
+      py::arg("same_step"), py::arg("kwargs"));
+  m.def("_env_names", &env_names);
+}
+
+}  // namespace lockstep

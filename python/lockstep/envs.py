@@ -1,0 +1,173 @@
+"""Gymnasium vector environments stepped by Lockstep (C++ env layer, envs/).
+
+    env = lockstep.make("Ant", num_envs=4096, device="cuda", seed=0)
+    obs, info = env.reset(seed=0)                 # (4096, 105) float32, on the env's device
+    obs, reward, terminated, truncated, info = env.step(actions)   # actions (4096, 8) float32
+
+Outputs are torch tensors on the env's device when torch can be imported (array_type="torch"),
+else NumPy arrays (array_type="numpy"; CPU envs only). They are copies made on the env's
+device (no host round trip on the GPU), so a stored observation never changes under you.
+Actions: a torch tensor on the env's device, a NumPy array (CPU envs) or any DLPack object,
+shape (num_envs, act_dim), float32 (NumPy floats of other widths are converted). Non-finite
+actions raise ValueError on the CPU path; on the GPU (no synchronisation) they act as 0.
+Auto-reset follows Gymnasium: NEXT_STEP by default (the step after an episode ends resets that
+env and returns its first observation with reward 0), or SAME_STEP (the ending step returns the
+new episode's first observation, the last one in info["final_obs"]).
+info: "episode_return" and "episode_length" (N,) of the running episode, or of the episode that
+ended on this step.
+"""
+
+import numpy as np
+
+from . import _lockstep
+
+try:
+    import gymnasium as _gym
+    from gymnasium.vector import AutoresetMode as _AutoresetMode
+    from gymnasium.vector import VectorEnv as _VectorEnv
+    from gymnasium.vector.utils import batch_space as _batch_space
+except ImportError:  # pragma: no cover - gymnasium is a dependency of lockstep.make only
+    _gym = None
+    _VectorEnv = object
+
+try:
+    import torch as _torch
+except ImportError:  # pragma: no cover
+    _torch = None
+
+
+def envs():
+    """Names accepted by lockstep.make."""
+    return list(_lockstep._env_names())
+
+
+def _flatten_kwargs(kwargs):
+    """Gymnasium keywords → the C++ layer's flat names (ranges as NAME_min / NAME_max)."""
+    flat = {}
+    for key, value in kwargs.items():
+        if key.endswith("_range"):
+            lo, hi = value
+            flat[key + "_min"], flat[key + "_max"] = float(lo), float(hi)
+        else:
+            flat[key] = float(value)
+    return flat
+
+
+class LockstepVectorEnv(_VectorEnv):
+    """A batch of `num_envs` copies of one Lockstep environment (see the module docstring)."""
+
+    def __init__(self, name, num_envs=1, device="cpu", seed=0, autoreset_mode="next_step",
+                 array_type=None, **kwargs):
+        if _gym is None:
+            raise ImportError("lockstep.make needs gymnasium: pip install gymnasium")
+        names = {"next_step": _AutoresetMode.NEXT_STEP, "same_step": _AutoresetMode.SAME_STEP}
+        mode = names.get(autoreset_mode, autoreset_mode) if isinstance(autoreset_mode, str) else autoreset_mode
+        if mode not in (_AutoresetMode.NEXT_STEP, _AutoresetMode.SAME_STEP):
+            raise ValueError(f"autoreset_mode: expected next_step or same_step, got {autoreset_mode!r}")
+        self._env = _lockstep._make_env(name, int(num_envs), device, int(seed),
+                                        mode == _AutoresetMode.SAME_STEP, _flatten_kwargs(kwargs))
+        self._seed = int(seed)
+        self._on_device = self._env.on_device
+        if array_type is None:
+            array_type = "torch" if _torch is not None else "numpy"
+        if array_type not in ("torch", "numpy"):
+            raise ValueError(f"array_type: expected 'torch' or 'numpy', got {array_type!r}")
+        if array_type == "numpy" and self._on_device:
+            raise ValueError("array_type='numpy' needs a CPU env; use 'torch' on the GPU")
+        if array_type == "torch" and _torch is None:
+            raise ImportError("array_type='torch' needs torch")
+        self._array_type = array_type
+        self.num_envs = int(num_envs)
+        model = self._env.sim.model
+        lo, hi = model.actuator_ctrlrange.T.astype(np.float32)
+        self.single_observation_space = _gym.spaces.Box(-np.inf, np.inf, (self._env.obs_dim,),
+                                                        np.float32)
+        self.single_action_space = _gym.spaces.Box(lo, hi, (self._env.act_dim,), np.float32)
+        self.observation_space = _batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = _batch_space(self.single_action_space, self.num_envs)
+        self.metadata = {"autoreset_mode": mode, "render_fps": int(round(1.0 / self._env.dt))}
+        self.spec = None
+        self.render_mode = None
+
+    @property
+    def sim(self):
+        """The underlying lockstep.Simulator (qpos/qvel/params views of every env's world)."""
+        return self._env.sim
+
+    @property
+    def dt(self):
+        """Seconds of simulated time per env step (timestep × frame_skip)."""
+        return self._env.dt
+
+    def _out(self, name):
+        buf = self._env.buffer(name)
+        if self._array_type == "torch":
+            t = buf if isinstance(buf, _torch.Tensor) else _torch.from_dlpack(buf) if self._on_device else _torch.from_numpy(buf)
+            return t.clone()
+        return np.array(buf, copy=True)
+
+    def _info(self):
+        return {"episode_return": self._out("episode_return"),
+                "episode_length": self._out("episode_length")}
+
+    def reset(self, *, seed=None, options=None):
+        """All envs to new episodes. seed: an int (replaces the env's seed) or None."""
+        if seed is not None:
+            if not isinstance(seed, (int, np.integer)):
+                raise ValueError(f"reset: seed must be an int or None, got {type(seed).__name__}")
+            self._seed = int(seed)
+        self._env.reset(self._seed)
+        return self._out("obs"), self._info()
+
+    def _action_pointer(self, actions):
+        shape = (self.num_envs, self._env.act_dim)
+        if _torch is not None and not isinstance(actions, (_torch.Tensor, np.ndarray)) and hasattr(actions, "__dlpack__"):
+            actions = _torch.from_dlpack(actions)
+        if _torch is not None and isinstance(actions, _torch.Tensor):
+            want = "cuda" if self._on_device else "cpu"
+            if actions.device.type != want:
+                raise ValueError(f"step: actions are on {actions.device}, the env is on {want}")
+            if tuple(actions.shape) != shape:
+                raise ValueError(f"step: actions must have shape {shape}, got {tuple(actions.shape)}")
+            if actions.dtype != _torch.float32:
+                raise ValueError(f"step: actions must be float32, got {actions.dtype}")
+            actions = actions.detach().contiguous()
+            if not self._on_device and not bool(_torch.isfinite(actions).all()):
+                raise ValueError("step: actions contain NaN or inf")
+            self._keep = actions
+            return actions.data_ptr()
+        if self._on_device:
+            raise ValueError("step: a GPU env takes a torch tensor (or DLPack object) on the GPU")
+        a = np.asarray(actions)
+        if a.shape != shape:
+            raise ValueError(f"step: actions must have shape {shape}, got {a.shape}")
+        if not np.issubdtype(a.dtype, np.floating):
+            raise ValueError(f"step: actions must be floating point, got {a.dtype}")
+        a = np.ascontiguousarray(a, dtype=np.float32)
+        if not np.isfinite(a).all():
+            raise ValueError("step: actions contain NaN or inf")
+        self._keep = a
+        return a.ctypes.data
+
+    def step(self, actions):
+        """One env step of every env: (obs, reward, terminated, truncated, info)."""
+        self._env.step_ptr(self._action_pointer(actions))
+        reward = self._out("reward")
+        terminated = self._out("terminated") > 0
+        truncated = self._out("truncated") > 0
+        info = self._info()
+        if self.metadata["autoreset_mode"] == _AutoresetMode.SAME_STEP:
+            info["final_obs"] = self._out("final_obs")
+            info["_final_obs"] = terminated | truncated
+            info["final_info"] = {}
+        return self._out("obs"), reward, terminated, truncated, info
+
+    def close(self, **kwargs):
+        self._env = None
+
+
+def make(name, num_envs=1, device="cpu", seed=0, **kwargs):
+    """A Gymnasium VectorEnv of `num_envs` copies of environment `name` (lockstep.envs()).
+    Keywords: autoreset_mode ("next_step" | "same_step"), array_type ("torch" | "numpy") and
+    the environment's Gymnasium options (e.g. ctrl_cost_weight=0.1, healthy_z_range=(0.3, 1))."""
+    return LockstepVectorEnv(name, num_envs=num_envs, device=device, seed=seed, **kwargs)
