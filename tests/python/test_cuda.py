@@ -37,3 +37,23 @@ def test_cuda_matches_cpu_after_steps():
     gpu.step(1)
     q = gpu.qpos if isinstance(gpu.qpos, torch.Tensor) else torch.from_dlpack(gpu.qpos)
     np.testing.assert_allclose(q.cpu().numpy(), cpu.qpos, rtol=1e-4, atol=1e-5)
+
+
+def test_ant_env_on_the_gpu_matches_the_cpu_env():
+    torch = pytest.importorskip("torch")
+    cpu = lockstep.make("Ant", num_envs=64, device="cpu", seed=2, array_type="numpy")
+    gpu = lockstep.make("Ant", num_envs=64, device="cuda", seed=2)
+    obs_c, _ = cpu.reset()
+    obs_g, _ = gpu.reset()
+    assert obs_g.device.type == "cuda"
+    np.testing.assert_allclose(obs_g.cpu().numpy(), obs_c, atol=1e-5)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a = rng.uniform(-1, 1, (64, 8)).astype(np.float32)
+        obs_c, r_c, *_ = cpu.step(a)
+        obs_g, r_g, *_ = gpu.step(torch.from_numpy(a).cuda())
+    n = 13 + 14
+    np.testing.assert_allclose(obs_g.cpu().numpy()[:, :n], obs_c[:, :n], atol=1e-3)
+    np.testing.assert_allclose(r_g.cpu().numpy(), r_c, atol=2e-2)
+    with pytest.raises(ValueError, match="cpu"):
+        gpu.step(torch.zeros(64, 8))  # a CPU tensor to a CUDA env
