@@ -9,6 +9,8 @@
 // of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
 // lower bound of memory traffic, set beside the device's measured copy bandwidth.
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +24,7 @@
 #include "bench/random_ctrl.h"
 #include "engine/mjcf.h"
 #include "engine/simulator.h"
+#include "envs/vec_env.h"
 
 #ifdef LOCKSTEP_HAVE_CUDA
 #include <cuda_runtime.h>
@@ -43,6 +46,7 @@ struct Options {
   std::string device = "auto";
   int repeats = 5;
   std::string json;
+  std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
   std::string command_line;
 };
 
@@ -52,6 +56,7 @@ struct Options {
                "usage: lockstep-bench [--model NAME|PATH] [--num-worlds N1,N2,...] [--steps N]\n"
                "                      [--substeps K] [--integrator euler|rk4|model]\n"
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
+               "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
                error.c_str());
   std::exit(2);
@@ -78,6 +83,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--substeps") o.substeps = parse_positive(flag, value);
     else if (flag == "--repeats") o.repeats = parse_positive(flag, value);
     else if (flag == "--json") o.json = value;
+    else if (flag == "--env") o.env = value;
     else if (flag == "--integrator") {
       if (value != "euler" && value != "rk4" && value != "model")
         usage("--integrator expects euler, rk4 or model, got '" + value + "'");
@@ -124,11 +130,21 @@ struct Row {
   double env_sps, physics_sps, ns_per_world_step, gbps;
 };
 
-// Times R repeats of `steps` env steps; returns the median in seconds.
+// Times R repeats of `steps` env steps; returns the median in seconds. Physics alone
+// (random ctrl, then --substeps steps), or with --env the env layer (random actions, then one
+// VecEnv::step: frame_skip physics steps, observation, reward, termination, auto-reset).
 class Runner {
  public:
   Runner(std::shared_ptr<const Model> model, int worlds, Device device, const Options& o)
-      : sim_(model, worlds, device), o_(o) {
+      : o_(o) {
+    if (o.env.empty()) {
+      own_sim_ = std::make_unique<Simulator>(model, worlds, device);
+    } else {
+      EnvOptions eo;
+      eo.num_envs = worlds;
+      eo.device = device;
+      env_ = make_env(o.env, eo);
+    }
     std::vector<float> range(2 * model->size.nu);
     for (int a = 0; a < model->size.nu; ++a) {
       const bool limited = model->actuator_ctrllimited[a] != 0;
@@ -143,29 +159,43 @@ class Runner {
                             cudaMemcpyHostToDevice), "cudaMemcpy");
     }
 #endif
+    const size_t nact = static_cast<size_t>(worlds) * model->size.nu;
+    actions_host_.assign(nact, 0.0f);
+    float* actions = actions_host_.data();
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (device == Device::cuda && nact) {
+      cuda_check(cudaMalloc(&actions_device_, nact * sizeof(float)), "cudaMalloc");
+      actions = actions_device_;
+    }
+#endif
+    actions_ = FieldRef{actions, worlds, model->size.nu, model->size.nu, 1, device == Device::cuda};
   }
   ~Runner() {
 #ifdef LOCKSTEP_HAVE_CUDA
     if (range_device_) cudaFree(range_device_);
+    if (actions_device_) cudaFree(actions_device_);
 #endif
   }
 
+  Simulator& sim() { return env_ ? env_->sim() : *own_sim_; }
+
   void env_steps(int n) {
-    const FieldRef ctrl = sim_.field("ctrl");
-    const float* range = ctrl.on_device ? range_device_ : range_host_.data();
+    const FieldRef target = env_ ? actions_ : sim().field("ctrl");
+    const float* range = target.on_device ? range_device_ : range_host_.data();
     for (int k = 0; k < n; ++k) {
-      if (ctrl.count) random_ctrl(ctrl, range, 1, step_++);
-      sim_.step(o_.substeps);
+      if (target.count) random_ctrl(target, range, 1, step_++);
+      if (env_) env_->step(actions_.data);
+      else sim().step(o_.substeps);
     }
   }
   void sync() {
 #ifdef LOCKSTEP_HAVE_CUDA
-    if (sim_.device() == Device::cuda) cuda_check(cudaDeviceSynchronize(), "synchronize");
+    if (sim().device() == Device::cuda) cuda_check(cudaDeviceSynchronize(), "synchronize");
 #endif
   }
   double time_once() {
 #ifdef LOCKSTEP_HAVE_CUDA
-    if (sim_.device() == Device::cuda) {
+    if (sim().device() == Device::cuda) {
       cudaEvent_t start, stop;
       cuda_check(cudaEventCreate(&start), "cudaEventCreate");
       cuda_check(cudaEventCreate(&stop), "cudaEventCreate");
@@ -192,10 +222,13 @@ class Runner {
   }
 
  private:
-  Simulator sim_;
   const Options& o_;
-  std::vector<float> range_host_;
+  std::unique_ptr<Simulator> own_sim_;
+  std::unique_ptr<VecEnv> env_;
+  std::vector<float> range_host_, actions_host_;
   float* range_device_ = nullptr;
+  float* actions_device_ = nullptr;
+  FieldRef actions_{};
   uint64_t step_ = 0;
 };
 
@@ -231,7 +264,17 @@ double copy_bandwidth_gbps() {
 #endif
 }
 
-int run(const Options& o, Clock::time_point process_start) {
+int run(Options o, Clock::time_point process_start) {
+  std::string lower_env = o.env;
+  for (char& ch : lower_env) ch = static_cast<char>(std::tolower(ch));
+  if (!o.env.empty()) {
+    // The env's own model and options (its integrator, frame_skip) are what is timed.
+    o.model = lower_env;
+    if (o.integrator != "model") usage("--integrator does not apply to --env (the env's model decides)");
+    EnvOptions probe;
+    const std::unique_ptr<VecEnv> env = make_env(o.env, probe);
+    o.substeps = static_cast<int>(std::lround(env->dt() / env->sim().model().opt.timestep));
+  }
   const std::string path = model_path(o.model);
   std::shared_ptr<Model> model = load_mjcf(path);
   if (o.integrator == "euler") model->opt.integrator = kIntEuler;
@@ -269,7 +312,11 @@ int run(const Options& o, Clock::time_point process_start) {
               model->opt.timestep);
   std::printf("device %s · first step after %.2f s", device_name.c_str(), first_step_s);
   if (copy_gbps > 0) std::printf(" · copy bandwidth %.0f GB/s", copy_gbps);
-  std::printf("\n%d env steps x %d substeps per repeat, median of %d\n", o.steps, o.substeps,
+  std::printf("\n");
+  if (!o.env.empty())
+    std::printf("env %s: observation, reward, termination and auto-reset included\n",
+                o.env.c_str());
+  std::printf("%d env steps x %d substeps per repeat, median of %d\n", o.steps, o.substeps,
               o.repeats);
   std::printf("%10s %14s %16s %14s %10s\n", "worlds", "env steps/s", "physics steps/s",
               "ns/world-step", "GB/s");

@@ -1,5 +1,6 @@
 #include "envs/vec_env.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -176,10 +177,12 @@ std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& opti
   if (options.num_envs < 1)
     throw std::invalid_argument("make_env: num_envs must be >= 1, got " +
                                 std::to_string(options.num_envs));
-  if (name == "Ant") {
+  std::string lower = name;  // names match case-insensitively ("Ant", "ant")
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+  if (lower == "ant") {
     AntConfig c;
     configure(c, options.kwargs);
-    return std::make_unique<TaskVecEnv<Ant>>(name, load_mjcf(model_file("ant.xml")), c, options);
+    return std::make_unique<TaskVecEnv<Ant>>("Ant", load_mjcf(model_file("ant.xml")), c, options);
   }
   std::string known;
   for (const auto& n : env_names()) known += " " + n;

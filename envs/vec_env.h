@@ -62,7 +62,8 @@ class VecEnv {
 
 // Available environment names.
 std::vector<std::string> env_names();
-// Throws std::invalid_argument for an unknown name or keyword.
+// `name` matches env_names() case-insensitively. Throws std::invalid_argument for an unknown
+// name or keyword.
 std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& options);
 
 }  // namespace lockstep
