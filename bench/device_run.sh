@@ -26,7 +26,7 @@ cmake -S "$root" -B /tmp/build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
 cmake --build /tmp/build -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
 grep -A2 "Compiling entry function" "$out/build.log" | grep -E "entry|registers|stack" > "$out/ptxas.txt"
 
-/tmp/build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*' 2>&1 | tail -25 | tee "$out/cuda_tests.txt"
+/tmp/build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
 PYTHONPATH=/tmp/build/python python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -5 | tee "$out/pytest_cuda.txt"
 
 bench=/tmp/build/bench/lockstep-bench
@@ -36,6 +36,7 @@ if [ "$mode" = quick ]; then
 fi
 $bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 20 --json "$out/ant_euler.json" | tee "$out/bench.txt"
 $bench --model ant --num-worlds 4096,65536 --steps 10 --json "$out/ant_rk4.json" | tee -a "$out/bench.txt"
+$bench --env ant --num-worlds 4096,65536 --steps 10 --json "$out/ant_env.json" | tee -a "$out/bench.txt"
 $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 20 --json "$out/humanoid.json" | tee -a "$out/bench.txt"
 # Diagnostics: where Ant's time goes (same file with one option changed).
 shared="$root/../shared/models/gymnasium"
