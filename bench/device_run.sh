@@ -2,7 +2,8 @@
 # Build, test and bench on a GPU machine that has CUDA, CMake and Python but none of the Debian
 # -dev packages: their .deb files travel in .deps/ (apt-get download libeigen3-dev
 # libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps;
-# ../shared/models travels as .deps/shared/models.
+# ../shared/models travels as .deps/shared/models, and wheels the image lacks (gymnasium,
+# farama-notifications) as .deps/whl.
 # Usage: bash bench/device_run.sh OUTDIR [quick]
 set -uo pipefail
 out="${1:?output directory}"
@@ -27,7 +28,8 @@ cmake --build /tmp/build -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$ou
 grep -A2 "Compiling entry function" "$out/build.log" | grep -E "entry|registers|stack" > "$out/ptxas.txt"
 
 /tmp/build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
-PYTHONPATH=/tmp/build/python python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -5 | tee "$out/pytest_cuda.txt"
+python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
+PYTHONPATH=/tmp/build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -5 | tee "$out/pytest_cuda.txt"
 
 bench=/tmp/build/bench/lockstep-bench
 if [ "$mode" = quick ]; then
