@@ -1,8 +1,27 @@
 // The per-world env step shared by the CPU loop (envs/vec_env.cc) and the CUDA kernel
-// (envs/vec_env_cuda.cu): step, observe, reward, done and auto-reset of one env.
+// (envs/vec_env_cuda.cu): actions → frame_skip physics steps → observation, reward, done →
+// auto-reset, for one env. Host-only constructs (containers, exceptions, virtual calls) are
+// kept out so that this compiles for the device unchanged.
+//
+// A Task (envs/ant.h, humanoid.h, half_cheetah.h, reacher.h) provides, all LS_HD and static:
+//   reset(m, d, config, rng)       qpos/qvel of a new episode (the wrapper did reset_world)
+//   progress(m, d, config)         coordinate whose change over dt is the forward velocity
+//   observe(m, d, config, obs)     writes config.obs_dim(m) floats
+//   reward(m, d, config, action, x_velocity)
+//   terminated(m, d, config)
+// and a Config with frame_skip, max_episode_steps, obs_dim(m), needs_cfrc_ext() and the
+// keyword table options(f) (host only).
+//
+// Gymnasium's timing, which this reproduces: do_simulation = mj_step × frame_skip, then
+// mj_rnePostConstraint. After mj_step the position-derived quantities (xpos, xipos, subtree_com,
+// cinert, cvel, qfrc_actuator) are those of the last forward() inside the step, i.e. of the
+// state before the last substep (Euler) or of RK4's last stage; qpos/qvel are the new state.
+// Observations and rewards read them as they are, exactly as Gymnasium does. On reset
+// Gymnasium runs mj_resetData + mj_forward, which leaves cfrc_ext zero.
 #pragma once
 
 #include "engine/forward.h"
+#include "engine/post_constraint.h"
 #include "envs/rng.h"
 #include "envs/vec_env.h"
 
@@ -10,12 +29,16 @@ namespace lockstep {
 
 constexpr int kMaxActDim = 64;
 
+// A new episode for world w: reset noise from the stream (seed, w, episode_index[w]).
 template <class Task>
 LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Task::Config& c,
                            const EnvBuffers& b, int w, int obs_dim, uint64_t seed) {
   EnvRng rng = EnvRng::make(seed, static_cast<uint64_t>(w),
                             static_cast<uint64_t>(b.episode_index[w]));
+  reset_world(m, d);
   Task::reset(m, d, c, rng);
+  forward(m, d);
+  for (int k = 0; k < 6 * m.size.nbody; ++k) d.cfrc_ext()[k] = 0;
   Task::observe(m, d, c, b.obs + static_cast<ptrdiff_t>(w) * obs_dim);
   b.reward[w] = 0;
   b.terminated[w] = 0;
@@ -27,22 +50,41 @@ LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Tas
   b.needs_reset[w] = 0;
 }
 
-// actions: (num_envs, act_dim) row-major. Non-finite entries act as 0.
+// Physics and task of one env step with a finite action `act` (nu floats): returns the reward,
+// sets *terminated (the task's rule, or a diverged world).
+template <class Task>
+LS_HD float env_task_step(const ModelView& m, const Data& d, const typename Task::Config& c,
+                          const float* act, bool* terminated) {
+  const float before = Task::progress(m, d, c);
+  for (int a = 0; a < m.size.nu; ++a) d.ctrl()[a] = act[a];
+  for (int k = 0; k < c.frame_skip; ++k) step(m, d);
+  if (c.needs_cfrc_ext()) rne_post_constraint(m, d);
+  const float x_velocity = (Task::progress(m, d, c) - before) / (m.opt.timestep * c.frame_skip);
+  *terminated = Task::terminated(m, d, c) || d.diverged()[0] != 0;
+  return Task::reward(m, d, c, act, x_velocity);
+}
+
+// One env step of world w. actions: (num_envs, act_dim) row-major. Non-finite entries act as
+// 0 and set action_nonfinite[w] (the Python layer rejects them before they get here on the CPU).
 template <class Task>
 LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task::Config& c,
                           const EnvBuffers& b, int w, int obs_dim, int act_dim,
                           const float* actions, bool same_step, uint64_t seed) {
+  b.action_nonfinite[w] = 0;
   if (b.needs_reset[w] != 0) {  // NEXT_STEP: the episode ended last step; this step resets
     env_reset_world<Task>(m, d, c, b, w, obs_dim, seed);
     return;
   }
   float act[kMaxActDim];
+  bool nonfinite = false;
   for (int a = 0; a < act_dim; ++a) {
     const float x = actions[static_cast<ptrdiff_t>(w) * act_dim + a];
+    nonfinite = nonfinite || !is_finite(x);
     act[a] = is_finite(x) ? x : 0.0f;
   }
+  b.action_nonfinite[w] = nonfinite ? 1.0f : 0.0f;
   bool terminated = false;
-  const float reward = Task::step(m, d, c, act, &terminated);
+  const float reward = env_task_step<Task>(m, d, c, act, &terminated);
   const float length = b.step_count[w] + 1;
   const bool truncated = length >= c.max_episode_steps;
   float* obs = b.obs + static_cast<ptrdiff_t>(w) * obs_dim;

@@ -1,11 +1,16 @@
 #include "envs/vec_env.h"
 
 #include <cctype>
+#include <cmath>
+#include <type_traits>
 #include <cstdlib>
 #include <stdexcept>
 
 #include "engine/mjcf.h"
 #include "envs/ant.h"
+#include "envs/half_cheetah.h"
+#include "envs/humanoid.h"
+#include "envs/reacher.h"
 #include "envs/registry.h"
 
 #ifdef LOCKSTEP_HAVE_CUDA
@@ -17,39 +22,45 @@
 namespace lockstep {
 namespace {
 
-// Ant's keyword options, Gymnasium's names; ranges as NAME_min / NAME_max.
-void configure(AntConfig& c, const std::map<std::string, double>& kwargs) {
-  const std::map<std::string, float*> floats = {
-      {"forward_reward_weight", &c.forward_reward_weight},
-      {"ctrl_cost_weight", &c.ctrl_cost_weight},
-      {"contact_cost_weight", &c.contact_cost_weight},
-      {"healthy_reward", &c.healthy_reward},
-      {"healthy_z_range_min", &c.healthy_z_range[0]},
-      {"healthy_z_range_max", &c.healthy_z_range[1]},
-      {"contact_force_range_min", &c.contact_force_range[0]},
-      {"contact_force_range_max", &c.contact_force_range[1]},
-      {"reset_noise_scale", &c.reset_noise_scale}};
-  const std::map<std::string, int*> ints = {
-      {"frame_skip", &c.frame_skip},
-      {"max_episode_steps", &c.max_episode_steps},
-      {"terminate_when_unhealthy", &c.terminate_when_unhealthy},
-      {"exclude_current_positions_from_observation", &c.exclude_current_positions_from_observation},
-      {"include_cfrc_ext_in_observation", &c.include_cfrc_ext_in_observation},
-      {"main_body", &c.main_body}};
+// Applies Gymnasium keyword options through the task's table (Config::options); ranges come as
+// NAME_min / NAME_max, booleans as 0/1.
+template <class Config>
+void configure(const std::string& env, Config& c, const std::map<std::string, double>& kwargs) {
   for (const auto& [key, value] : kwargs) {
-    if (auto f = floats.find(key); f != floats.end()) {
-      *f->second = static_cast<float>(value);
-    } else if (auto i = ints.find(key); i != ints.end()) {
-      *i->second = static_cast<int>(value);
-    } else {
+    bool found = false;
+    c.options([&](const char* name, auto& field) {
+      if (key != name) return;
+      found = true;
+      using T = std::decay_t<decltype(field)>;
+      if (std::is_integral_v<T> && value != std::floor(value))
+        throw std::invalid_argument(env + ": keyword '" + key + "' takes an integer, got " +
+                                    std::to_string(value));
+      field = static_cast<T>(value);
+    });
+    if (!found) {
       std::string known;
-      for (const auto& kv : floats) known += " " + kv.first;
-      for (const auto& kv : ints) known += " " + kv.first;
-      throw std::invalid_argument("Ant: unknown keyword '" + key + "'; accepted:" + known);
+      c.options([&](const char* name, auto&) { known += std::string(" ") + name; });
+      throw std::invalid_argument(env + ": unknown keyword '" + key + "'; accepted:" + known);
     }
   }
-  if (c.frame_skip < 1) throw std::invalid_argument("Ant: frame_skip must be >= 1");
-  if (c.max_episode_steps < 1) throw std::invalid_argument("Ant: max_episode_steps must be >= 1");
+  if (c.frame_skip < 1) throw std::invalid_argument(env + ": frame_skip must be >= 1");
+  if (c.max_episode_steps < 1)
+    throw std::invalid_argument(env + ": max_episode_steps must be >= 1");
+}
+
+// Checks (and binds) the model-specific ids a task's config carries.
+void bind(const std::string&, AntConfig& c, const Model& m) {
+  if (c.main_body < 1 || c.main_body >= m.size.nbody)
+    throw std::invalid_argument("Ant: main_body out of range [1, " +
+                                std::to_string(m.size.nbody) + ")");
+}
+void bind(const std::string&, HumanoidConfig&, const Model&) {}
+void bind(const std::string&, HalfCheetahConfig&, const Model&) {}
+void bind(const std::string&, ReacherConfig& c, const Model& m) {
+  c.fingertip_body = m.name2id("body", "fingertip");
+  c.target_body = m.name2id("body", "target");
+  if (c.fingertip_body < 0 || c.target_body < 0)
+    throw std::invalid_argument("Reacher: the model lacks body 'fingertip' or 'target'");
 }
 
 // The project's model files: $LOCKSTEP_MODELS_DIR if set (the Python package points it at its
@@ -94,7 +105,7 @@ class TaskVecEnv final : public VecEnv {
       : name_(std::move(name)), config_(config), options_(o),
         sim_(model, o.num_envs, o.device),
         obs_dim_(config.obs_dim(model->view())), act_dim_(model->size.nu),
-        block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 9), o.device) {
+        block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 10), o.device) {
     if (act_dim_ > kMaxActDim)
       throw std::invalid_argument(name_ + ": more actuators than kMaxActDim");
     const int n = o.num_envs;
@@ -111,6 +122,7 @@ class TaskVecEnv final : public VecEnv {
     buffers_.needs_reset = take(1);
     buffers_.step_count = take(1);
     buffers_.running_return = take(1);
+    buffers_.action_nonfinite = take(1);
     reset(o.seed);
   }
 
@@ -142,6 +154,11 @@ class TaskVecEnv final : public VecEnv {
 #endif
       return;
     }
+    for (size_t k = 0; k < static_cast<size_t>(s.num_worlds) * act_dim_; ++k)
+      if (!std::isfinite(actions[k]))
+        throw std::invalid_argument(name_ + ".step: action of env " +
+                                    std::to_string(k / act_dim_) + " is NaN or inf (entry " +
+                                    std::to_string(k % act_dim_) + ")");
     const EnvBuffers b = buffers_;
 #pragma omp parallel for schedule(static)
     for (int w = 0; w < s.num_worlds; ++w)
@@ -169,21 +186,32 @@ class TaskVecEnv final : public VecEnv {
   uint64_t seed_ = 0;
 };
 
+template <class Task>
+std::unique_ptr<VecEnv> make_task(const std::string& name, const EnvOptions& options) {
+  typename Task::Config c;
+  configure(name, c, options.kwargs);
+  std::shared_ptr<Model> model = load_mjcf(model_file(Task::kModelFile));
+  bind(name, c, *model);
+  return std::make_unique<TaskVecEnv<Task>>(name, model, c, options);
+}
+
 }  // namespace
 
-std::vector<std::string> env_names() { return {"Ant"}; }
+std::vector<std::string> env_names() { return {"Ant", "HalfCheetah", "Humanoid", "Reacher"}; }
 
 std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& options) {
   if (options.num_envs < 1)
     throw std::invalid_argument("make_env: num_envs must be >= 1, got " +
                                 std::to_string(options.num_envs));
-  std::string lower = name;  // names match case-insensitively ("Ant", "ant")
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
-  if (lower == "ant") {
-    AntConfig c;
-    configure(c, options.kwargs);
-    return std::make_unique<TaskVecEnv<Ant>>("Ant", load_mjcf(model_file("ant.xml")), c, options);
-  }
+  auto lower = [](std::string s) {  // names match case-insensitively ("Ant", "ant")
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  const std::string key = lower(name);
+  if (key == "ant") return make_task<Ant>("Ant", options);
+  if (key == "halfcheetah") return make_task<HalfCheetah>("HalfCheetah", options);
+  if (key == "humanoid") return make_task<Humanoid>("Humanoid", options);
+  if (key == "reacher") return make_task<Reacher>("Reacher", options);
   std::string known;
   for (const auto& n : env_names()) known += " " + n;
   throw std::invalid_argument("make_env: unknown environment '" + name + "'; available:" + known);

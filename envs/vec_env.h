@@ -21,8 +21,9 @@ struct EnvOptions {
   Device device = Device::cpu;
   uint64_t seed = 0;
   Autoreset autoreset = Autoreset::next_step;
-  // Gymnasium keyword options (e.g. "ctrl_cost_weight", "healthy_z_range_min"); unknown keys
-  // raise std::invalid_argument naming the key and the accepted ones.
+  // Gymnasium keyword options (e.g. "ctrl_cost_weight", "healthy_z_range_min"; booleans as 0/1;
+  // also "frame_skip" and "max_episode_steps"); unknown keys raise std::invalid_argument naming
+  // the key and the accepted ones.
   std::map<std::string, double> kwargs;
 };
 
@@ -39,6 +40,7 @@ struct EnvBuffers {
   float* step_count;      // (N,) steps of the running episode
   float* running_return;  // (N,) return of the running episode
   float* needs_reset;     // (N,) NEXT_STEP: 1 if the next step() resets instead of stepping
+  float* action_nonfinite;  // (N,) 1 if this step's action had a NaN/inf entry (used as 0)
 };
 
 class VecEnv {
@@ -46,8 +48,10 @@ class VecEnv {
   virtual ~VecEnv() = default;
   // Every env to a new episode; `seed` replaces the options' seed. Outputs obs (reward etc. 0).
   virtual void reset(uint64_t seed) = 0;
-  // actions: (num_envs, act_dim) float32 in the env's memory space. Non-finite actions are
-  // replaced by 0 for that env (the policy is documented in README: never propagated).
+  // actions: (num_envs, act_dim) float32 in the env's memory space. NaN/inf policy: on the CPU
+  // step() throws std::invalid_argument naming the first offending env and nothing is stepped;
+  // on the GPU (no host sync) a non-finite entry acts as 0 and sets action_nonfinite[env].
+  // A world whose physics diverges (engine flag `diverged`) ends its episode as terminated.
   virtual void step(const float* actions) = 0;
   virtual const EnvBuffers& buffers() const = 0;
   virtual Simulator& sim() = 0;

@@ -1,5 +1,8 @@
 // CUDA launch code for the env layer: one thread per env runs envs/env_step.h.
 #include "envs/ant.h"
+#include "envs/half_cheetah.h"
+#include "envs/humanoid.h"
+#include "envs/reacher.h"
 #include "envs/registry.h"
 #include "kernels/cuda_check.cuh"
 
@@ -48,9 +51,15 @@ void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task:
   cuda_check_launch("env_reset_kernel");
 }
 
-template void cuda_env_step<Ant>(const ModelView&, const StateView&, const AntConfig&,
-                                 const EnvBuffers&, int, int, const float*, bool, uint64_t);
-template void cuda_env_reset<Ant>(const ModelView&, const StateView&, const AntConfig&,
-                                  const EnvBuffers&, int, uint64_t);
+#define LS_ENV_INSTANTIATE(Task)                                                              \
+  template void cuda_env_step<Task>(const ModelView&, const StateView&, const Task::Config&,    \
+                                    const EnvBuffers&, int, int, const float*, bool, uint64_t); \
+  template void cuda_env_reset<Task>(const ModelView&, const StateView&, const Task::Config&,   \
+                                     const EnvBuffers&, int, uint64_t);
+LS_ENV_INSTANTIATE(Ant)
+LS_ENV_INSTANTIATE(HalfCheetah)
+LS_ENV_INSTANTIATE(Humanoid)
+LS_ENV_INSTANTIATE(Reacher)
+#undef LS_ENV_INSTANTIATE
 
 }  // namespace lockstep

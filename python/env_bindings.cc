@@ -36,6 +36,7 @@ void bind_envs(py::module_& m) {
              else if (name == "truncated") data = b.truncated;
              else if (name == "episode_return") data = b.episode_return;
              else if (name == "episode_length") data = b.episode_length;
+             else if (name == "action_nonfinite") data = b.action_nonfinite;
              else throw py::value_error("_VecEnv.buffer: unknown buffer '" + name + "'");
              const FieldRef ref{data, n, dim, dim, 1, e.device() == Device::cuda};
              std::vector<py::ssize_t> dims;

@@ -9,12 +9,17 @@ else NumPy arrays (array_type="numpy"; CPU envs only). They are copies made on t
 device (no host round trip on the GPU), so a stored observation never changes under you.
 Actions: a torch tensor on the env's device, a NumPy array (CPU envs) or any DLPack object,
 shape (num_envs, act_dim), float32 (NumPy floats of other widths are converted). Non-finite
-actions raise ValueError on the CPU path; on the GPU (no synchronisation) they act as 0.
+actions raise ValueError naming the envs on the CPU path (nothing is stepped); on the GPU (no
+synchronisation) they act as 0 and info["action_nonfinite"] flags the envs.
 Auto-reset follows Gymnasium: NEXT_STEP by default (the step after an episode ends resets that
 env and returns its first observation with reward 0), or SAME_STEP (the ending step returns the
 new episode's first observation, the last one in info["final_obs"]).
 info: "episode_return" and "episode_length" (N,) of the running episode, or of the episode that
 ended on this step.
+Environments (lockstep.envs()): Ant, HalfCheetah, Humanoid, Reacher with Gymnasium v5 default
+semantics and keyword options (forward_reward_weight, ctrl_cost_weight, healthy_z_range, ...;
+see envs/*.h); unknown keywords raise ValueError. Observations are float32 (Gymnasium: float64).
+Also registered as "lockstep/<Name>-v5" for gymnasium.make_vec.
 """
 
 import numpy as np
@@ -36,6 +41,15 @@ except ImportError:  # pragma: no cover
     _torch = None
 
 
+def _check_finite(a):
+    """NaN/inf actions are rejected on the CPU path, naming the envs (never propagated)."""
+    bad = ~np.isfinite(a).all(axis=1)
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        raise ValueError(f"step: actions contain NaN or inf for env(s) {idx[:8].tolist()}"
+                         + (" ..." if idx.size > 8 else "") + "; nothing was stepped")
+
+
 def envs():
     """Names accepted by lockstep.make."""
     return list(_lockstep._env_names())
@@ -45,11 +59,15 @@ def _flatten_kwargs(kwargs):
     """Gymnasium keywords → the C++ layer's flat names (ranges as NAME_min / NAME_max)."""
     flat = {}
     for key, value in kwargs.items():
-        if key.endswith("_range"):
-            lo, hi = value
-            flat[key + "_min"], flat[key + "_max"] = float(lo), float(hi)
-        else:
-            flat[key] = float(value)
+        try:
+            if key.endswith("_range"):
+                lo, hi = value
+                flat[key + "_min"], flat[key + "_max"] = float(lo), float(hi)
+            else:
+                flat[key] = float(value)
+        except (TypeError, ValueError):
+            want = "a (low, high) pair of numbers" if key.endswith("_range") else "a number or bool"
+            raise ValueError(f"keyword {key}: expected {want}, got {value!r}") from None
     return flat
 
 
@@ -132,8 +150,8 @@ class LockstepVectorEnv(_VectorEnv):
             if actions.dtype != _torch.float32:
                 raise ValueError(f"step: actions must be float32, got {actions.dtype}")
             actions = actions.detach().contiguous()
-            if not self._on_device and not bool(_torch.isfinite(actions).all()):
-                raise ValueError("step: actions contain NaN or inf")
+            if not self._on_device:
+                _check_finite(actions.numpy())
             self._keep = actions
             return actions.data_ptr()
         if self._on_device:
@@ -144,8 +162,7 @@ class LockstepVectorEnv(_VectorEnv):
         if not np.issubdtype(a.dtype, np.floating):
             raise ValueError(f"step: actions must be floating point, got {a.dtype}")
         a = np.ascontiguousarray(a, dtype=np.float32)
-        if not np.isfinite(a).all():
-            raise ValueError("step: actions contain NaN or inf")
+        _check_finite(a)
         self._keep = a
         return a.ctypes.data
 
@@ -156,10 +173,14 @@ class LockstepVectorEnv(_VectorEnv):
         terminated = self._out("terminated") > 0
         truncated = self._out("truncated") > 0
         info = self._info()
+        if self._on_device:  # non-finite actions acted as 0 there (no host sync to reject them)
+            info["action_nonfinite"] = self._out("action_nonfinite") > 0
         if self.metadata["autoreset_mode"] == _AutoresetMode.SAME_STEP:
             info["final_obs"] = self._out("final_obs")
             info["_final_obs"] = terminated | truncated
-            info["final_info"] = {}
+            done = info["_final_obs"]
+            info["final_info"] = {"episode_return": info["episode_return"], "_episode_return": done,
+                                  "episode_length": info["episode_length"], "_episode_length": done}
         return self._out("obs"), reward, terminated, truncated, info
 
     def close(self, **kwargs):
@@ -171,3 +192,18 @@ def make(name, num_envs=1, device="cpu", seed=0, **kwargs):
     Keywords: autoreset_mode ("next_step" | "same_step"), array_type ("torch" | "numpy") and
     the environment's Gymnasium options (e.g. ctrl_cost_weight=0.1, healthy_z_range=(0.3, 1))."""
     return LockstepVectorEnv(name, num_envs=num_envs, device=device, seed=seed, **kwargs)
+
+
+def _register():
+    """Registers "lockstep/<Name>-v5" with Gymnasium: gymnasium.make_vec("lockstep/Ant-v5",
+    num_envs=64, device="cpu", seed=0, ...) returns lockstep.make("Ant", ...)."""
+    if _gym is None:
+        return
+    import functools
+    for name in envs():
+        env_id = f"lockstep/{name}-v5"
+        if env_id not in _gym.registry:
+            _gym.register(id=env_id, vector_entry_point=functools.partial(make, name))
+
+
+_register()

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "envs/vec_env.h"
@@ -34,14 +36,49 @@ TEST(Env, AntStepsAndAutoResets) {
   }
 }
 
-TEST(Env, NonFiniteActionsActAsZero) {
+TEST(Env, NonFiniteActionsAreRejectedOnTheCpu) {
   EnvOptions o;
   o.num_envs = 2;
-  auto a = make_env("Ant", o), b = make_env("Ant", o);
-  std::vector<float> zeros(16, 0.0f), nans(16, std::nanf(""));
-  a->step(zeros.data());
-  b->step(nans.data());
-  for (int k = 0; k < 2 * a->obs_dim(); ++k) EXPECT_EQ(a->buffers().obs[k], b->buffers().obs[k]);
+  auto env = make_env("Ant", o);
+  std::vector<float> actions(16, 0.0f);
+  actions[8 + 3] = std::nanf("");  // env 1
+  try {
+    env->step(actions.data());
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("env 1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(env->buffers().episode_length[0], 0.0f);  // nothing was stepped
+}
+
+TEST(Env, EveryEnvHasGymnasiumsSizes) {
+  struct Expect { const char* name; int obs, act, max_steps; double dt; };
+  for (const Expect& x : {Expect{"Ant", 105, 8, 1000, 0.05}, Expect{"Humanoid", 348, 17, 1000, 0.015},
+                          Expect{"HalfCheetah", 17, 6, 1000, 0.05}, Expect{"Reacher", 10, 2, 50, 0.02}}) {
+    EnvOptions o;
+    o.num_envs = 3;
+    auto env = make_env(x.name, o);
+    EXPECT_EQ(env->obs_dim(), x.obs) << x.name;
+    EXPECT_EQ(env->act_dim(), x.act) << x.name;
+    EXPECT_EQ(env->max_episode_steps(), x.max_steps) << x.name;
+    EXPECT_NEAR(env->dt(), x.dt, 1e-6) << x.name;
+    std::vector<float> actions(3 * x.act, 0.1f);
+    for (int t = 0; t < 3; ++t) env->step(actions.data());
+    for (int k = 0; k < 3 * x.obs; ++k) ASSERT_TRUE(std::isfinite(env->buffers().obs[k])) << x.name;
+  }
+  EXPECT_EQ(env_names().size(), 4u);
+}
+
+TEST(Env, KeywordsChangeTheSpec) {
+  EnvOptions o;
+  o.kwargs = {{"include_cfrc_ext_in_observation", 0}, {"exclude_current_positions_from_observation", 0}};
+  EXPECT_EQ(make_env("ant", o)->obs_dim(), 29);
+  o.kwargs = {{"include_cinert_in_observation", 0}, {"include_cvel_in_observation", 0}};
+  EXPECT_EQ(make_env("Humanoid", o)->obs_dim(), 348 - 130 - 78);
+  o.kwargs = {{"frame_skip", 1.5}};
+  EXPECT_THROW(make_env("HalfCheetah", o), std::invalid_argument);
+  o.kwargs = {{"healthy_reward", 1.0}};
+  EXPECT_THROW(make_env("Reacher", o), std::invalid_argument);  // not a Reacher keyword
 }
 
 TEST(Env, UnknownNameOrKeywordIsAnError) {
