@@ -156,6 +156,11 @@ class LockstepVectorEnv(_VectorEnv):
             return actions.data_ptr()
         if self._on_device:
             raise ValueError("step: a GPU env takes a torch tensor (or DLPack object) on the GPU")
+        if not isinstance(actions, np.ndarray) and hasattr(actions, "__dlpack__"):
+            try:
+                actions = np.from_dlpack(actions)
+            except (BufferError, RuntimeError, TypeError) as e:
+                raise ValueError(f"step: cannot read the DLPack actions on the CPU: {e}") from None
         a = np.asarray(actions)
         if a.shape != shape:
             raise ValueError(f"step: actions must have shape {shape}, got {a.shape}")
