@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 #include "engine/mjcf.h"
@@ -64,10 +65,14 @@ void bind(const std::string&, ReacherConfig& c, const Model& m) {
 }
 
 // The project's model files: $LOCKSTEP_MODELS_DIR if set (the Python package points it at its
-// own copy), else the source tree's models/.
+// own copy), else the source tree's models/ if it is still there, else the installed copy
+// (share/lockstep/models).
 std::string model_file(const std::string& file) {
   const char* dir = std::getenv("LOCKSTEP_MODELS_DIR");
-  return std::string(dir && *dir ? dir : LOCKSTEP_MODELS_DIR) + "/" + file;
+  if (dir && *dir) return std::string(dir) + "/" + file;
+  const std::string source = std::string(LOCKSTEP_MODELS_DIR) + "/" + file;
+  if (std::ifstream(source).good()) return source;
+  return std::string(LOCKSTEP_INSTALLED_MODELS_DIR) + "/" + file;
 }
 
 // Env bookkeeping: one float block of (num_envs × per-env) in the simulator's memory space.
