@@ -36,16 +36,25 @@ if [ "$mode" = quick ]; then
   $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$out/ant_euler.json"
   exit 0
 fi
-$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 20 --json "$out/ant_euler.json" | tee "$out/bench.txt"
-$bench --model ant --num-worlds 4096,65536 --steps 10 --json "$out/ant_rk4.json" | tee -a "$out/bench.txt"
-$bench --env ant --num-worlds 4096,65536 --steps 10 --json "$out/ant_env.json" | tee -a "$out/bench.txt"
-$bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 20 --json "$out/humanoid.json" | tee -a "$out/bench.txt"
+$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$out/ant_euler.json" | tee "$out/bench.txt"
+$bench --model ant --num-worlds 4096,65536 --steps 4 --json "$out/ant_rk4.json" | tee -a "$out/bench.txt"
+$bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 10 --json "$out/humanoid.json" | tee -a "$out/bench.txt"
+# Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
+python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
+$bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --json "$out/humanoid_brax.json" | tee -a "$out/bench.txt"
+# Env layer against physics alone on the env's own model (its integrator, frame_skip substeps).
+for env in ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2; do
+  IFS=: read -r name file skip <<< "$env"
+  $bench --env "$name" --num-worlds 4096,65536 --steps 6 --json "$out/env_$name.json" | tee -a "$out/bench.txt"
+  $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 --json "$out/physics_$name.json" | tee -a "$out/bench.txt"
+done
 # Diagnostics: where Ant's time goes (same file with one option changed).
 shared="$root/../shared/models/gymnasium"
 sed 's/<option /<option solver="PGS" /' "$shared/ant.xml" > /tmp/ant_pgs.xml
 sed 's/<option \(.*\)\/>/<option \1><flag contact="disable"\/><\/option>/' "$shared/ant.xml" > /tmp/ant_nocontact.xml
 for variant in ant_pgs ant_nocontact; do
-  $bench --model /tmp/$variant.xml --integrator euler --num-worlds 65536 --steps 20 | tail -1 | sed "s/^/$variant /" | tee -a "$out/bench.txt"
+  $bench --model /tmp/$variant.xml --integrator euler --num-worlds 65536 --steps 10 | tail -1 | sed "s/^/$variant /" | tee -a "$out/bench.txt"
 done
 compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
-tail -3 "$out/memcheck.txt"
+compute-sanitizer --tool memcheck $bench --env humanoid --num-worlds 64 --steps 2 --repeats 1 >> "$out/memcheck.txt" 2>&1
+grep -E "ERROR SUMMARY" "$out/memcheck.txt"

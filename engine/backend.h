@@ -28,6 +28,7 @@ class Backend {
   // CUDA stream (a cudaStream_t) that later work is queued on; 0 is the legacy default stream.
   // The CPU backend ignores it.
   virtual void set_stream(void* stream) { (void)stream; }
+  virtual void* stream() const { return nullptr; }
 };
 
 std::unique_ptr<Backend> make_cpu_backend(const Model& model, int num_worlds, int num_threads);

@@ -113,6 +113,7 @@ Simulator::~Simulator() = default;
 void Simulator::forward() { backend_->forward(); }
 
 void Simulator::set_stream(void* stream) { backend_->set_stream(stream); }
+void* Simulator::stream() const { return backend_->stream(); }
 
 void Simulator::step(int nstep) {
   if (nstep < 1)

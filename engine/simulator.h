@@ -55,6 +55,8 @@ class Simulator {
   // the legacy default stream), so a trainer can order simulation with its own kernels without
   // synchronising. Calls return once the work is queued. No effect on the CPU backend.
   void set_stream(void* stream);
+  // The stream set by set_stream (nullptr by default and on the CPU backend).
+  void* stream() const;
 
   const Model& model() const { return *model_; }
   std::shared_ptr<const Model> model_ptr() const { return model_; }

@@ -22,6 +22,7 @@
 
 #include "engine/forward.h"
 #include "engine/post_constraint.h"
+#include "envs/domain_randomization.h"
 #include "envs/rng.h"
 #include "envs/vec_env.h"
 
@@ -29,20 +30,31 @@ namespace lockstep {
 
 constexpr int kMaxActDim = 64;
 
-// A new episode for world w: reset noise from the stream (seed, w, episode_index[w]).
+// What every env's step and reset share besides the task's Config.
+struct EnvShared {
+  int obs_dim, act_dim;
+  uint64_t seed;
+  bool same_step;  // auto-reset SAME_STEP (else NEXT_STEP)
+  DomainRandomization domain_randomization;
+};
+
+// A new episode for world w: reset noise and domain randomisation from the streams keyed by
+// (seed, w, episode_index[w]).
 template <class Task>
 LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Task::Config& c,
-                           const EnvBuffers& b, int w, int obs_dim, uint64_t seed) {
-  EnvRng rng = EnvRng::make(seed, static_cast<uint64_t>(w),
+                           const EnvBuffers& b, int w, const EnvShared& e) {
+  EnvRng rng = EnvRng::make(e.seed, static_cast<uint64_t>(w),
                             static_cast<uint64_t>(b.episode_index[w]));
   reset_world(m, d);
+  randomize_params(m, d, e.domain_randomization, rng.substream(kDomainRandomizationStream));
   Task::reset(m, d, c, rng);
   forward(m, d);
   for (int k = 0; k < 6 * m.size.nbody; ++k) d.cfrc_ext()[k] = 0;
-  Task::observe(m, d, c, b.obs + static_cast<ptrdiff_t>(w) * obs_dim);
+  Task::observe(m, d, c, b.obs + static_cast<ptrdiff_t>(w) * e.obs_dim);
   b.reward[w] = 0;
   b.terminated[w] = 0;
   b.truncated[w] = 0;
+  b.done[w] = 0;
   b.episode_return[w] = 0;
   b.episode_length[w] = 0;
   b.step_count[w] = 0;
@@ -68,11 +80,12 @@ LS_HD float env_task_step(const ModelView& m, const Data& d, const typename Task
 // 0 and set action_nonfinite[w] (the Python layer rejects them before they get here on the CPU).
 template <class Task>
 LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task::Config& c,
-                          const EnvBuffers& b, int w, int obs_dim, int act_dim,
-                          const float* actions, bool same_step, uint64_t seed) {
+                          const EnvBuffers& b, int w, const float* actions,
+                          const EnvShared& e) {
+  const int obs_dim = e.obs_dim, act_dim = e.act_dim;
   b.action_nonfinite[w] = 0;
   if (b.needs_reset[w] != 0) {  // NEXT_STEP: the episode ended last step; this step resets
-    env_reset_world<Task>(m, d, c, b, w, obs_dim, seed);
+    env_reset_world<Task>(m, d, c, b, w, e);
     return;
   }
   float act[kMaxActDim];
@@ -94,10 +107,10 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
   b.running_return[w] = ret;
   if (terminated || truncated) {
     b.episode_index[w] += 1;
-    if (same_step) {
+    if (e.same_step) {
       float* final_obs = b.final_obs + static_cast<ptrdiff_t>(w) * obs_dim;
       for (int k = 0; k < obs_dim; ++k) final_obs[k] = obs[k];
-      env_reset_world<Task>(m, d, c, b, w, obs_dim, seed);  // obs becomes the new episode's
+      env_reset_world<Task>(m, d, c, b, w, e);  // obs becomes the new episode's
     } else {
       b.needs_reset[w] = 1;
     }
@@ -105,6 +118,7 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
   b.reward[w] = reward;
   b.terminated[w] = terminated ? 1.0f : 0.0f;
   b.truncated[w] = truncated ? 1.0f : 0.0f;
+  b.done[w] = terminated || truncated ? 1.0f : 0.0f;
   b.episode_return[w] = ret;  // the finished episode's, on the step that ends it
   b.episode_length[w] = length;
 }

@@ -8,13 +8,13 @@
 
 namespace lockstep {
 
-// Launches env_step_world / env_reset_world over every env on the device (envs/vec_env_cuda.cu).
+// Launches env_step_world / env_reset_world over every env on the device (envs/vec_env_cuda.cu),
+// queued on `stream` (a cudaStream_t: the simulator's).
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
-                   const EnvBuffers& b, int obs_dim, int act_dim, const float* actions,
-                   bool same_step, uint64_t seed);
+                   const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream);
 template <class Task>
 void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task::Config& c,
-                    const EnvBuffers& b, int obs_dim, uint64_t seed);
+                    const EnvBuffers& b, const EnvShared& e, void* stream);
 
 }  // namespace lockstep

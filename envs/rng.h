@@ -24,6 +24,8 @@ struct EnvRng {
   LS_HD static EnvRng make(uint64_t seed, uint64_t env, uint64_t episode) {
     return {mix64(mix64(mix64(seed) ^ env) ^ episode), 0};
   }
+  // An independent stream under the same key, e.g. for domain randomisation.
+  LS_HD EnvRng substream(uint64_t tag) const { return {mix64(key ^ mix64(tag)), 0}; }
   // Uniform in [0, 1) with 24 bits.
   LS_HD float uniform() { return static_cast<float>(mix64(key ^ counter++) >> 40) * (1.0f / 16777216.0f); }
   LS_HD float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }

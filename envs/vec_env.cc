@@ -49,6 +49,42 @@ void configure(const std::string& env, Config& c, const std::map<std::string, do
     throw std::invalid_argument(env + ": max_episode_steps must be >= 1");
 }
 
+// Checks the user's ranges (EnvOptions::domain_randomization) and converts them.
+DomainRandomization domain_randomization(
+    const std::string& env,
+    const std::map<std::string, std::pair<std::vector<double>, std::vector<double>>>& ranges) {
+  DomainRandomization r;
+  for (const auto& [key, range] : ranges) {
+    bool found = false;
+    r.params([&](const char* name, ParamRange& p, int components) {
+      if (key != name) return;
+      found = true;
+      const std::string what = env + ": domain_randomization['" + key + "']";
+      const auto& [low, high] = range;
+      if (static_cast<int>(low.size()) != components || static_cast<int>(high.size()) != components)
+        throw std::invalid_argument(what + ": expected (low, high) with " +
+                                    std::to_string(components) + " value(s) each, got " +
+                                    std::to_string(low.size()) + " and " +
+                                    std::to_string(high.size()));
+      for (int k = 0; k < components; ++k) {
+        if (!std::isfinite(low[k]) || !std::isfinite(high[k]) || low[k] > high[k])
+          throw std::invalid_argument(what + ": expected finite low <= high, got (" +
+                                      std::to_string(low[k]) + ", " + std::to_string(high[k]) + ")");
+        p.low[k] = static_cast<float>(low[k]);
+        p.high[k] = static_cast<float>(high[k]);
+      }
+      p.enabled = 1;
+    });
+    if (!found) {
+      std::string known;
+      r.params([&](const char* name, ParamRange&, int) { known += std::string(" ") + name; });
+      throw std::invalid_argument(env + ": unknown domain_randomization parameter '" + key +
+                                  "'; accepted:" + known);
+    }
+  }
+  return r;
+}
+
 // Checks (and binds) the model-specific ids a task's config carries.
 void bind(const std::string&, AntConfig& c, const Model& m) {
   if (c.main_body < 1 || c.main_body >= m.size.nbody)
@@ -110,7 +146,9 @@ class TaskVecEnv final : public VecEnv {
       : name_(std::move(name)), config_(config), options_(o),
         sim_(model, o.num_envs, o.device),
         obs_dim_(config.obs_dim(model->view())), act_dim_(model->size.nu),
-        block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 10), o.device) {
+        block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 11), o.device),
+        shared_{obs_dim_, act_dim_, o.seed, o.autoreset == Autoreset::same_step,
+                domain_randomization(name_, o.domain_randomization)} {
     if (act_dim_ > kMaxActDim)
       throw std::invalid_argument(name_ + ": more actuators than kMaxActDim");
     const int n = o.num_envs;
@@ -121,6 +159,7 @@ class TaskVecEnv final : public VecEnv {
     buffers_.reward = take(1);
     buffers_.terminated = take(1);
     buffers_.truncated = take(1);
+    buffers_.done = take(1);
     buffers_.episode_return = take(1);
     buffers_.episode_length = take(1);
     buffers_.episode_index = take(1);
@@ -132,30 +171,30 @@ class TaskVecEnv final : public VecEnv {
   }
 
   void reset(uint64_t seed) override {
-    seed_ = seed;
+    shared_.seed = seed;
     const ModelView m = sim_.model_view();
     const StateView s = sim_.state_view();
     if (sim_.device() == Device::cuda) {
 #ifdef LOCKSTEP_HAVE_CUDA
-      cuda_env_reset<Task>(m, s, config_, buffers_, obs_dim_, seed_);
+      cuda_env_reset<Task>(m, s, config_, buffers_, shared_, sim_.stream());
 #endif
       return;
     }
     const EnvBuffers b = buffers_;
+    const EnvShared e = shared_;
 #pragma omp parallel for schedule(static)
     for (int w = 0; w < s.num_worlds; ++w) {
       b.episode_index[w] = 0;
-      env_reset_world<Task>(m, s.world(w), config_, b, w, obs_dim_, seed_);
+      env_reset_world<Task>(m, s.world(w), config_, b, w, e);
     }
   }
 
   void step(const float* actions) override {
     const ModelView m = sim_.model_view();
     const StateView s = sim_.state_view();
-    const bool same = options_.autoreset == Autoreset::same_step;
     if (sim_.device() == Device::cuda) {
 #ifdef LOCKSTEP_HAVE_CUDA
-      cuda_env_step<Task>(m, s, config_, buffers_, obs_dim_, act_dim_, actions, same, seed_);
+      cuda_env_step<Task>(m, s, config_, buffers_, actions, shared_, sim_.stream());
 #endif
       return;
     }
@@ -165,9 +204,10 @@ class TaskVecEnv final : public VecEnv {
                                     std::to_string(k / act_dim_) + " is NaN or inf (entry " +
                                     std::to_string(k % act_dim_) + ")");
     const EnvBuffers b = buffers_;
+    const EnvShared e = shared_;
 #pragma omp parallel for schedule(static)
     for (int w = 0; w < s.num_worlds; ++w)
-      env_step_world<Task>(m, s.world(w), config_, b, w, obs_dim_, act_dim_, actions, same, seed_);
+      env_step_world<Task>(m, s.world(w), config_, b, w, actions, e);
   }
 
   const EnvBuffers& buffers() const override { return buffers_; }
@@ -188,7 +228,7 @@ class TaskVecEnv final : public VecEnv {
   int obs_dim_, act_dim_;
   BufferBlock block_;
   EnvBuffers buffers_{};
-  uint64_t seed_ = 0;
+  EnvShared shared_;
 };
 
 template <class Task>

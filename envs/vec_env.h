@@ -25,6 +25,12 @@ struct EnvOptions {
   // also "frame_skip" and "max_episode_steps"); unknown keys raise std::invalid_argument naming
   // the key and the accepted ones.
   std::map<std::string, double> kwargs;
+  // Ranges drawn uniformly at every episode reset, per world: key -> (low, high) with one value
+  // each, or three for "gravity" (x, y, z). Keys: gravity [m/s^2], mass_scale, friction,
+  // actuator_gain, damping (factors; envs/domain_randomization.h says what is drawn per body,
+  // actuator or dof). Unknown keys, wrong counts, low > high or non-finite bounds throw
+  // std::invalid_argument.
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> domain_randomization;
 };
 
 // Per-env outputs and bookkeeping, each (num_envs, dim) in the env's memory space.
@@ -34,6 +40,7 @@ struct EnvBuffers {
   float* reward;          // (N,)
   float* terminated;      // (N,) 1/0
   float* truncated;       // (N,) 1/0
+  float* done;            // (N,) 1/0: terminated or truncated
   float* episode_return;  // (N,) return of the current (or just finished) episode
   float* episode_length;  // (N,) steps of the current (or just finished) episode
   float* episode_index;   // (N,) episodes started by this env (keys its random stream)

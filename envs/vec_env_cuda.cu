@@ -14,48 +14,46 @@ constexpr int kBlock = 64;
 template <class Task>
 __global__ void env_step_kernel(const __grid_constant__ ModelView m,
                                 const __grid_constant__ StateView s,
-                                const typename Task::Config c, EnvBuffers b, int obs_dim,
-                                int act_dim, const float* actions, bool same_step, uint64_t seed) {
+                                const typename Task::Config c, EnvBuffers b,
+                                const float* actions, const __grid_constant__ EnvShared e) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w < s.num_worlds)
-    env_step_world<Task>(m, s.world(w), c, b, w, obs_dim, act_dim, actions, same_step, seed);
+  if (w < s.num_worlds) env_step_world<Task>(m, s.world(w), c, b, w, actions, e);
 }
 
 template <class Task>
 __global__ void env_reset_kernel(const __grid_constant__ ModelView m,
                                  const __grid_constant__ StateView s,
-                                 const typename Task::Config c, EnvBuffers b, int obs_dim,
-                                 uint64_t seed) {
+                                 const typename Task::Config c, EnvBuffers b,
+                                 const __grid_constant__ EnvShared e) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w >= s.num_worlds) return;
   b.episode_index[w] = 0;
-  env_reset_world<Task>(m, s.world(w), c, b, w, obs_dim, seed);
+  env_reset_world<Task>(m, s.world(w), c, b, w, e);
 }
 
 }  // namespace
 
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
-                   const EnvBuffers& b, int obs_dim, int act_dim, const float* actions,
-                   bool same_step, uint64_t seed) {
-  env_step_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock>>>(
-      m, s, c, b, obs_dim, act_dim, actions, same_step, seed);
+                   const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream) {
+  env_step_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock, 0,
+                          static_cast<cudaStream_t>(stream)>>>(m, s, c, b, actions, e);
   cuda_check_launch("env_step_kernel");
 }
 
 template <class Task>
 void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task::Config& c,
-                    const EnvBuffers& b, int obs_dim, uint64_t seed) {
-  env_reset_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock>>>(m, s, c, b, obs_dim,
-                                                                           seed);
+                    const EnvBuffers& b, const EnvShared& e, void* stream) {
+  env_reset_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock, 0,
+                           static_cast<cudaStream_t>(stream)>>>(m, s, c, b, e);
   cuda_check_launch("env_reset_kernel");
 }
 
-#define LS_ENV_INSTANTIATE(Task)                                                              \
-  template void cuda_env_step<Task>(const ModelView&, const StateView&, const Task::Config&,    \
-                                    const EnvBuffers&, int, int, const float*, bool, uint64_t); \
-  template void cuda_env_reset<Task>(const ModelView&, const StateView&, const Task::Config&,   \
-                                     const EnvBuffers&, int, uint64_t);
+#define LS_ENV_INSTANTIATE(Task)                                                            \
+  template void cuda_env_step<Task>(const ModelView&, const StateView&, const Task::Config&,  \
+                                    const EnvBuffers&, const float*, const EnvShared&, void*); \
+  template void cuda_env_reset<Task>(const ModelView&, const StateView&, const Task::Config&, \
+                                     const EnvBuffers&, const EnvShared&, void*);
 LS_ENV_INSTANTIATE(Ant)
 LS_ENV_INSTANTIATE(HalfCheetah)
 LS_ENV_INSTANTIATE(Humanoid)

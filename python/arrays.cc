@@ -240,6 +240,32 @@ py::object field_view(const FieldRef& ref, const std::vector<py::ssize_t>& dims,
   return torch.is_none() ? a : torch.attr("from_dlpack")(a);
 }
 
+py::object device_copy(const float* data, const std::vector<py::ssize_t>& shape, void* stream) {
+#ifdef LOCKSTEP_HAVE_CUDA
+  size_t count = 1;
+  for (py::ssize_t d : shape) count *= static_cast<size_t>(d);
+  float* copy = nullptr;
+  if (cudaMalloc(reinterpret_cast<void**>(&copy), count * sizeof(float)) != cudaSuccess) {
+    cudaGetLastError();
+    throw std::runtime_error("device_copy: cudaMalloc of " + std::to_string(count * 4) +
+                             " bytes failed");
+  }
+  // Ordered after the simulator's work on its stream; no host sync.
+  const cudaError_t err = cudaMemcpyAsync(copy, data, count * sizeof(float),
+                                          cudaMemcpyDeviceToDevice,
+                                          static_cast<cudaStream_t>(stream));
+  py::capsule owner(copy, [](void* p) { cudaFree(p); });
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    throw std::runtime_error(std::string("device_copy: ") + cudaGetErrorString(err));
+  }
+  return py::cast(DeviceArray{copy, shape, c_strides(shape, 1), owner});
+#else
+  (void)data, (void)shape, (void)stream;
+  throw std::runtime_error("device_copy: this build has no CUDA backend");
+#endif
+}
+
 void bind_device_array(py::module_& m) {
   py::class_<DeviceArray>(m, "DeviceArray", R"doc(
 A float32 array in CUDA device memory: a zero-copy view of a Simulator's state.

@@ -51,6 +51,10 @@ py::array readonly_array(const T* data, const std::vector<py::ssize_t>& dims, py
 py::object field_view(const FieldRef& ref, const std::vector<py::ssize_t>& dims,
                       py::handle owner);
 
+// A C-contiguous copy of `shape` floats of device memory at `data`, queued on `stream` (a
+// cudaStream_t), as a DeviceArray that owns (and frees) it. Throws without a CUDA build.
+py::object device_copy(const float* data, const std::vector<py::ssize_t>& shape, void* stream);
+
 // Registers DeviceArray in module m.
 void bind_device_array(py::module_& m);
 

@@ -22,27 +22,38 @@ void bind_envs(py::module_& m) {
         py::gil_scoped_release release;
         e.step(reinterpret_cast<const float*>(actions));
       })
-      .def("buffer",
-           [](py::object self, const std::string& name) {
-             VecEnv& e = self.cast<VecEnv&>();
-             const EnvBuffers& b = e.buffers();
-             const int n = e.num_envs();
-             float* data = nullptr;
-             int dim = 1;
-             if (name == "obs") data = b.obs, dim = e.obs_dim();
-             else if (name == "final_obs") data = b.final_obs, dim = e.obs_dim();
-             else if (name == "reward") data = b.reward;
-             else if (name == "terminated") data = b.terminated;
-             else if (name == "truncated") data = b.truncated;
-             else if (name == "episode_return") data = b.episode_return;
-             else if (name == "episode_length") data = b.episode_length;
-             else if (name == "action_nonfinite") data = b.action_nonfinite;
-             else throw py::value_error("_VecEnv.buffer: unknown buffer '" + name + "'");
-             const FieldRef ref{data, n, dim, dim, 1, e.device() == Device::cuda};
-             std::vector<py::ssize_t> dims;
-             if (dim > 1) dims.push_back(dim);
-             return py_arrays::field_view(ref, dims, self);
-           })
+      // A view of an output buffer (NumPy on the CPU, torch or DeviceArray on the GPU), or with
+      // copy=True a DLPack-capable copy (NumPy, or a DeviceArray owning device memory).
+      .def(
+          "buffer",
+          [](py::object self, const std::string& name, bool copy) {
+            VecEnv& e = self.cast<VecEnv&>();
+            const EnvBuffers& b = e.buffers();
+            const int n = e.num_envs();
+            float* data = nullptr;
+            int dim = 1;
+            if (name == "obs") data = b.obs, dim = e.obs_dim();
+            else if (name == "final_obs") data = b.final_obs, dim = e.obs_dim();
+            else if (name == "reward") data = b.reward;
+            else if (name == "terminated") data = b.terminated;
+            else if (name == "truncated") data = b.truncated;
+            else if (name == "done") data = b.done;
+            else if (name == "episode_return") data = b.episode_return;
+            else if (name == "episode_length") data = b.episode_length;
+            else if (name == "action_nonfinite") data = b.action_nonfinite;
+            else throw py::value_error("_VecEnv.buffer: unknown buffer '" + name + "'");
+            std::vector<py::ssize_t> dims;
+            if (dim > 1) dims.push_back(dim);
+            const bool on_device = e.device() == Device::cuda;
+            if (copy && on_device) {
+              std::vector<py::ssize_t> shape{n};
+              shape.insert(shape.end(), dims.begin(), dims.end());
+              return py_arrays::device_copy(data, shape, e.sim().stream());
+            }
+            py::object view = py_arrays::field_view(FieldRef{data, n, dim, dim, 1, on_device}, dims, self);
+            return copy ? py::object(py::module_::import("numpy").attr("array")(view)) : view;
+          },
+          py::arg("name"), py::arg("copy") = false)
       .def_property_readonly("sim", [](VecEnv& e) -> Simulator& { return e.sim(); },
                              py::return_value_policy::reference_internal)
       .def_property_readonly("obs_dim", &VecEnv::obs_dim)
@@ -57,17 +68,20 @@ void bind_envs(py::module_& m) {
   m.def(
       "_make_env",
       [](const std::string& name, int num_envs, const std::string& device, uint64_t seed,
-         bool same_step, const std::map<std::string, double>& kwargs) {
+         bool same_step, const std::map<std::string, double>& kwargs,
+         const std::map<std::string, std::pair<std::vector<double>, std::vector<double>>>&
+             domain_randomization) {
         EnvOptions o;
         o.num_envs = num_envs;
         o.device = parse_device(device);
         o.seed = seed;
         o.autoreset = same_step ? Autoreset::same_step : Autoreset::next_step;
         o.kwargs = kwargs;
+        o.domain_randomization = domain_randomization;
         return make_env(name, o);
       },
       py::arg("name"), py::arg("num_envs"), py::arg("device"), py::arg("seed"),
-      py::arg("same_step"), py::arg("kwargs"));
+      py::arg("same_step"), py::arg("kwargs"), py::arg("domain_randomization"));
   m.def("_env_names", &env_names);
 }
 

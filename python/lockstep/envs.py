@@ -5,8 +5,11 @@
     obs, reward, terminated, truncated, info = env.step(actions)   # actions (4096, 8) float32
 
 Outputs are torch tensors on the env's device when torch can be imported (array_type="torch"),
-else NumPy arrays (array_type="numpy"; CPU envs only). They are copies made on the env's
-device (no host round trip on the GPU), so a stored observation never changes under you.
+else NumPy arrays (array_type="numpy"; CPU envs only); array_type="dlpack" gives objects any
+framework takes through DLPack (NumPy arrays on the CPU, lockstep.DeviceArray on the GPU, which
+also speaks __cuda_array_interface__), e.g. jax.dlpack.from_dlpack(obs). They are copies made
+on the env's device (no host round trip on the GPU), so a stored observation never changes
+under you.
 Actions: a torch tensor on the env's device, a NumPy array (CPU envs) or any DLPack object,
 shape (num_envs, act_dim), float32 (NumPy floats of other widths are converted). Non-finite
 actions raise ValueError naming the envs on the CPU path (nothing is stepped); on the GPU (no
@@ -20,6 +23,13 @@ Environments (lockstep.envs()): Ant, HalfCheetah, Humanoid, Reacher with Gymnasi
 semantics and keyword options (forward_reward_weight, ctrl_cost_weight, healthy_z_range, ...;
 see envs/*.h); unknown keywords raise ValueError. Observations are float32 (Gymnasium: float64).
 Also registered as "lockstep/<Name>-v5" for gymnasium.make_vec.
+
+Domain randomisation: domain_randomization={"friction": (0.5, 1.5), "mass_scale": (0.8, 1.2),
+"gravity": ((-1, -1, -10.5), (1, 1, -9)), ...} draws each listed per-world parameter uniformly
+at every reset of an env (keys: gravity [m/s^2], mass_scale, friction, actuator_gain, damping,
+the last four factors; envs/domain_randomization.h says what is drawn per body, actuator or
+dof). The draws come from the env's stream (seed, env index, episode), like the reset noise.
+Parameters not listed keep their values (env.sim.params, settable at any time).
 """
 
 import numpy as np
@@ -55,6 +65,25 @@ def envs():
     return list(_lockstep._env_names())
 
 
+def _ranges(domain_randomization):
+    """{param: (low, high)} → the C++ layer's {param: ([low...], [high...])}."""
+    if domain_randomization is None:
+        return {}
+    if not isinstance(domain_randomization, dict):
+        raise ValueError("domain_randomization: expected a dict {param: (low, high)}, got "
+                         f"{type(domain_randomization).__name__}")
+    out = {}
+    for key, value in domain_randomization.items():
+        try:
+            lo, hi = value
+            out[str(key)] = ([float(x) for x in np.atleast_1d(lo)],
+                             [float(x) for x in np.atleast_1d(hi)])
+        except (TypeError, ValueError):
+            raise ValueError(f"domain_randomization[{key!r}]: expected (low, high), got "
+                             f"{value!r}") from None
+    return out
+
+
 def _flatten_kwargs(kwargs):
     """Gymnasium keywords → the C++ layer's flat names (ranges as NAME_min / NAME_max)."""
     flat = {}
@@ -75,7 +104,7 @@ class LockstepVectorEnv(_VectorEnv):
     """A batch of `num_envs` copies of one Lockstep environment (see the module docstring)."""
 
     def __init__(self, name, num_envs=1, device="cpu", seed=0, autoreset_mode="next_step",
-                 array_type=None, **kwargs):
+                 array_type=None, domain_randomization=None, **kwargs):
         if _gym is None:
             raise ImportError("lockstep.make needs gymnasium: pip install gymnasium")
         names = {"next_step": _AutoresetMode.NEXT_STEP, "same_step": _AutoresetMode.SAME_STEP}
@@ -83,13 +112,14 @@ class LockstepVectorEnv(_VectorEnv):
         if mode not in (_AutoresetMode.NEXT_STEP, _AutoresetMode.SAME_STEP):
             raise ValueError(f"autoreset_mode: expected next_step or same_step, got {autoreset_mode!r}")
         self._env = _lockstep._make_env(name, int(num_envs), device, int(seed),
-                                        mode == _AutoresetMode.SAME_STEP, _flatten_kwargs(kwargs))
+                                        mode == _AutoresetMode.SAME_STEP, _flatten_kwargs(kwargs),
+                                        _ranges(domain_randomization))
         self._seed = int(seed)
         self._on_device = self._env.on_device
         if array_type is None:
             array_type = "torch" if _torch is not None else "numpy"
-        if array_type not in ("torch", "numpy"):
-            raise ValueError(f"array_type: expected 'torch' or 'numpy', got {array_type!r}")
+        if array_type not in ("torch", "numpy", "dlpack"):
+            raise ValueError(f"array_type: expected 'torch', 'numpy' or 'dlpack', got {array_type!r}")
         if array_type == "numpy" and self._on_device:
             raise ValueError("array_type='numpy' needs a CPU env; use 'torch' on the GPU")
         if array_type == "torch" and _torch is None:
@@ -118,11 +148,18 @@ class LockstepVectorEnv(_VectorEnv):
         return self._env.dt
 
     def _out(self, name):
+        if self._array_type == "dlpack":
+            return self._env.buffer(name, copy=True)
         buf = self._env.buffer(name)
         if self._array_type == "torch":
             t = buf if isinstance(buf, _torch.Tensor) else _torch.from_dlpack(buf) if self._on_device else _torch.from_numpy(buf)
             return t.clone()
         return np.array(buf, copy=True)
+
+    def _flag(self, name):
+        """A 0/1 buffer as booleans (torch/NumPy); float32 0/1 under array_type="dlpack"."""
+        out = self._out(name)
+        return out if self._array_type == "dlpack" else out > 0
 
     def _info(self):
         return {"episode_return": self._out("episode_return"),
@@ -175,15 +212,14 @@ class LockstepVectorEnv(_VectorEnv):
         """One env step of every env: (obs, reward, terminated, truncated, info)."""
         self._env.step_ptr(self._action_pointer(actions))
         reward = self._out("reward")
-        terminated = self._out("terminated") > 0
-        truncated = self._out("truncated") > 0
+        terminated = self._flag("terminated")
+        truncated = self._flag("truncated")
         info = self._info()
         if self._on_device:  # non-finite actions acted as 0 there (no host sync to reject them)
-            info["action_nonfinite"] = self._out("action_nonfinite") > 0
+            info["action_nonfinite"] = self._flag("action_nonfinite")
         if self.metadata["autoreset_mode"] == _AutoresetMode.SAME_STEP:
             info["final_obs"] = self._out("final_obs")
-            info["_final_obs"] = terminated | truncated
-            done = info["_final_obs"]
+            done = info["_final_obs"] = self._flag("done")
             info["final_info"] = {"episode_return": info["episode_return"], "_episode_return": done,
                                   "episode_length": info["episode_length"], "_episode_length": done}
         return self._out("obs"), reward, terminated, truncated, info
@@ -194,8 +230,9 @@ class LockstepVectorEnv(_VectorEnv):
 
 def make(name, num_envs=1, device="cpu", seed=0, **kwargs):
     """A Gymnasium VectorEnv of `num_envs` copies of environment `name` (lockstep.envs()).
-    Keywords: autoreset_mode ("next_step" | "same_step"), array_type ("torch" | "numpy") and
-    the environment's Gymnasium options (e.g. ctrl_cost_weight=0.1, healthy_z_range=(0.3, 1))."""
+    Keywords: autoreset_mode ("next_step" | "same_step"), array_type ("torch" | "numpy" |
+    "dlpack"), domain_randomization ({param: (low, high)}) and the environment's Gymnasium
+    options (e.g. ctrl_cost_weight=0.1, healthy_z_range=(0.3, 1))."""
     return LockstepVectorEnv(name, num_envs=num_envs, device=device, seed=seed, **kwargs)
 
 

@@ -91,5 +91,45 @@ TEST(Env, UnknownNameOrKeywordIsAnError) {
   EXPECT_THROW(make_env("Ant", o), std::invalid_argument);
 }
 
+TEST(Env, DomainRandomizationDrawsEveryResetWithinTheRanges) {
+  EnvOptions o;
+  o.num_envs = 32;
+  o.kwargs = {{"max_episode_steps", 1}};
+  o.domain_randomization = {{"friction", {{0.5}, {1.5}}},
+                            {"gravity", {{0, 0, -11}, {0, 0, -9}}}};
+  auto env = make_env("HalfCheetah", o);
+  const FieldRef friction = env->sim().field("param_friction");
+  const FieldRef gravity = env->sim().field("param_gravity");
+  auto snapshot = [&] {
+    std::vector<float> f;
+    for (int w = 0; w < 32; ++w) f.push_back(friction.data[w * friction.world_stride]);
+    return f;
+  };
+  const std::vector<float> first = snapshot();
+  for (int w = 0; w < 32; ++w) {
+    EXPECT_GE(first[w], 0.5f);
+    EXPECT_LE(first[w], 1.5f);
+    const float* g = gravity.data + w * gravity.world_stride;
+    EXPECT_EQ(g[0], 0.0f);
+    EXPECT_GE(g[2], -11.0f);
+    EXPECT_LE(g[2], -9.0f);
+  }
+  std::vector<float> actions(32 * 6, 0.0f);
+  env->step(actions.data());  // truncates
+  env->step(actions.data());  // resets: new draws
+  const std::vector<float> second = snapshot();
+  for (int w = 0; w < 32; ++w) EXPECT_NE(first[w], second[w]);
+}
+
+TEST(Env, BadDomainRandomizationIsAnError) {
+  EnvOptions o;
+  o.domain_randomization = {{"mass", {{0.5}, {1.5}}}};
+  EXPECT_THROW(make_env("Ant", o), std::invalid_argument);
+  o.domain_randomization = {{"gravity", {{-10}, {-9}}}};  // needs 3 components
+  EXPECT_THROW(make_env("Ant", o), std::invalid_argument);
+  o.domain_randomization = {{"friction", {{2}, {1}}}};
+  EXPECT_THROW(make_env("Ant", o), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace lockstep
