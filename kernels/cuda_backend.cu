@@ -101,6 +101,7 @@ class CudaBackend final : public Backend {
   }
 
   void set_stream(void* stream) override { stream_ = static_cast<cudaStream_t>(stream); }
+  void* stream() const override { return stream_; }
 
   void forward() override {
     forward_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
