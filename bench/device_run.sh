@@ -4,11 +4,15 @@
 # libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps;
 # ../shared/models travels as .deps/shared/models, and wheels the image lacks (gymnasium,
 # farama-notifications) as .deps/whl.
-# Usage: bash bench/device_run.sh OUTDIR [quick]
+# Usage: bash bench/device_run.sh OUTDIR [full|test|bench|quick]
+#   test: build, ptxas report, CUDA tests;  bench: the bench rows (building first if needed);
+#   full: both;  quick: build and two Ant rows. The build lives in build-device/ (git-ignored)
+#   so that a test call and a bench call on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$root/build-device"
 deps=/tmp/deps
 mkdir -p "$deps" "$out"
 # The reference models travel in .deps/shared (cp -r ../shared/models .deps/shared/).
@@ -18,20 +22,23 @@ export CMAKE_PREFIX_PATH="$deps/usr:$deps/usr/lib/x86_64-linux-gnu/cmake:$deps/u
 export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 nvidia-smi -L | tee "$out/device.txt"
 
-cmake -S "$root" -B /tmp/build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
+cmake -S "$root" -B $build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 -DLOCKSTEP_PYTHON=ON -DLOCKSTEP_TESTS=ON \
   -DEigen3_DIR="$deps/usr/share/eigen3/cmake" \
   -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" \
   -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
   -DTINYXML2_INCLUDE_DIR="$deps/usr/include" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
-cmake --build /tmp/build -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
+cmake --build "$build" -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
 grep -A2 "Compiling entry function" "$out/build.log" | grep -E "entry|registers|stack" > "$out/ptxas.txt"
 
-/tmp/build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
+if [ "$mode" = full ] || [ "$mode" = test ]; then
+$build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
 python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
-PYTHONPATH=/tmp/build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -5 | tee "$out/pytest_cuda.txt"
+PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -5 | tee "$out/pytest_cuda.txt"
+fi
+[ "$mode" = test ] && exit 0
 
-bench=/tmp/build/bench/lockstep-bench
+bench=$build/bench/lockstep-bench
 if [ "$mode" = quick ]; then
   $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$out/ant_euler.json"
   exit 0

@@ -17,6 +17,7 @@
 // is written as 0 and kept for the day a routine with a data-dependent count (meshes) arrives.
 #pragma once
 
+#include "engine/collision_box.h"
 #include "engine/collision_primitive.h"
 #include "engine/defs.h"
 #include "engine/math.h"

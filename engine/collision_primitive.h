@@ -1,6 +1,6 @@
-// Narrowphase: contacts between pairs of primitive geoms (plane, sphere, capsule, cylinder, box),
-// with MuJoCo's conventions (mujoco 3.3.7, checked numerically by
-// tests/python/test_collision_vs_mujoco.py):
+// Narrowphase: contacts between pairs of primitive geoms (plane, sphere, capsule, cylinder, box;
+// box-box is in engine/collision_box.h), with MuJoCo's conventions (mujoco 3.3.7, checked
+// numerically by tests/python/test_collision_vs_mujoco.py):
 //   - geom1 has the lower GeomType; the normal (frame row 0) points from geom1 to geom2;
 //   - dist is the signed surface distance [m], negative in penetration;
 //   - pos lies midway between the two surfaces along the normal;
@@ -10,10 +10,11 @@
 // Every primitive fills a fixed number K of Contact slots (collision_num_slots). A slot whose
 // `exists` is 0 holds no candidate (for example the second point of two capsules that are not
 // parallel); the driver marks a slot active iff exists && dist < margin. Primitives do not test the
-// margin themselves (exception: box-box, whose MuJoCo rule keeps points by a depth that is twice
-// the reported dist; it takes the margin as an argument): the result is a continuous function of
-// the poses plus a mask, so every world runs the same instructions. Branches on per-world state that remain are written as selects
-// (`c ? a : b` on floats/vectors, both sides computed), except where a comment says otherwise.
+// margin themselves (exception: box-box, whose MuJoCo rule keeps points by a depth that is not
+// always the reported dist; it takes the margin as an argument): the result is a continuous
+// function of the poses plus a mask, so every world runs the same instructions. Branches on
+// per-world state that remain are written as selects (`c ? a : b` on floats/vectors, both sides
+// computed), except where a comment says otherwise.
 #pragma once
 
 #include "engine/defs.h"
@@ -35,7 +36,7 @@ enum CollisionFunc : int {
   kColBoxBox,
   kColNumFuncs
 };
-constexpr int kMaxContactSlots = 8;  // most slots of any routine (box-box)
+constexpr int kMaxContactSlots = 9;  // most slots of any routine (box-box, engine/collision_box.h)
 
 // Contact slots per routine (MuJoCo's maximum number of contacts for that pair of types).
 LS_HD int collision_num_slots(int func) {
@@ -45,7 +46,7 @@ LS_HD int collision_num_slots(int func) {
     case kColPlaneCylinder: return 4;
     case kColCapsuleCapsule: return 2;
     case kColCapsuleBox: return 2;
-    case kColBoxBox: return 8;
+    case kColBoxBox: return 9;  // kBoxBoxSlots
     default: return 1;
   }
 }
@@ -355,146 +356,6 @@ LS_HD void collide_capsule_box(const GeomPose& g1, const GeomPose& g2, Contact* 
   for (int k = 0; k < 3; ++k) away = away && (!o[k] || dir_in * ak[k] * cl[k] > 0.0f);
   bool edge_away = nout == 2 && at_end && away;
   out[1].exists = ((nout >= 2 || at_end) && !edge_away) ? 1.0f : 0.0f;
-}
-
-// ---- box - box -------------------------------------------------------------------------------
-
-// Radius of a box's projection onto unit axis L (box axes = columns of mat).
-LS_HD float box_project(const Mat3& mat, Vec3 s, Vec3 L) {
-  return s.x * fabsf(dot(L, column(mat, 0))) + s.y * fabsf(dot(L, column(mat, 1))) +
-         s.z * fabsf(dot(L, column(mat, 2)));
-}
-
-LS_HD float col_get(Vec3 v, int i) { return i == 0 ? v.x : i == 1 ? v.y : v.z; }
-
-// Corner c (0..3, in cyclic order) of the face of box g along axis k on side sgn (+-1).
-LS_HD Vec3 box_face_corner(const GeomPose& g, int k, float sgn, int c) {
-  int ku = (k + 1) % 3, kv = (k + 2) % 3;
-  float a = (c == 1 || c == 2) ? 1.0f : -1.0f, b = (c >= 2) ? 1.0f : -1.0f;
-  return g.pos + (sgn * col_get(g.size, k)) * column(g.mat, k) + (a * col_get(g.size, ku)) * column(g.mat, ku) +
-         (b * col_get(g.size, kv)) * column(g.mat, kv);
-}
-
-// 2D cross product of (b - a) and (p - a).
-LS_HD float col_cross2(float ax, float ay, float bx, float by, float px, float py) {
-  return (bx - ax) * (py - ay) - (by - ay) * (px - ax);
-}
-
-// Whether 2D point p lies in the convex quad q (either orientation), boundary included.
-LS_HD bool col_in_quad(const float* qx, const float* qy, float px, float py) {
-  bool pos = true, neg = true;
-  for (int i = 0; i < 4; ++i) {
-    int j = (i + 1) & 3;
-    float c = col_cross2(qx[i], qy[i], qx[j], qy[j], px, py);
-    pos = pos && c >= 0.0f;
-    neg = neg && c <= 0.0f;
-  }
-  return pos || neg;
-}
-
-// 8 slots, MuJoCo's rule inferred from its outputs (mujoco 3.3.7; agreement figures in
-// tests/python/test_collision_vs_mujoco.py):
-//  - normal n (geom1 -> geom2): the separating axis of largest separation among the 3 + 3 face
-//    normals and the 9 edge crosses;
-//  - the face F1 of box 1 most aligned with n and the face F2 of box 2 most aligned with -n (for
-//    a face axis these are the reference face and the incident face; for an edge axis, faces
-//    adjacent to the two crossing edges);
-//  - contact points: the vertices of the intersection of F1 and F2 projected along n (corners of
-//    each face inside the other, crossings of their edges); A on F1 and B on F2 along n from the
-//    vertex, depth = (B - A).n, pos = (A + B)/2;
-//  - a point is kept if depth < margin. dist = depth for an edge axis, depth/2 for a face axis
-//    (as MuJoCo reports). Unlike the other routines this one needs the margin: points between
-//    margin and 2 margin deep on a face axis have dist below the margin but are not MuJoCo's.
-// Known differences: MuJoCo leaves out some edge crossings (one end of the incident edge far
-// above the reference face) and reports full depth for exactly parallel faces that are apart.
-LS_HD void collide_box_box(const GeomPose& g1, const GeomPose& g2, Contact* out,
-                           float margin = 3.0e38f) {
-  Vec3 dpos = g2.pos - g1.pos;
-  float best = -1e30f;
-  Vec3 n{0, 0, 1};
-  bool face_axis = true;
-  for (int i = 0; i < 6; ++i) {
-    Vec3 L = i < 3 ? column(g1.mat, i) : column(g2.mat, i - 3);
-    float ld = dot(L, dpos);
-    float sep = fabsf(ld) - box_project(g1.mat, g1.size, L) - box_project(g2.mat, g2.size, L);
-    bool take = sep > best;
-    best = take ? sep : best;
-    n = col_select(take, ld >= 0.0f ? L : -L, n);
-  }
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) {
-      Vec3 L = cross(column(g1.mat, i), column(g2.mat, j));
-      float len = norm(L);
-      L = (1.0f / fmaxf(len, 1e-30f)) * L;
-      float ld = dot(L, dpos);
-      float sep = fabsf(ld) - box_project(g1.mat, g1.size, L) - box_project(g2.mat, g2.size, L);
-      bool take = len > 1e-4f && sep > best;
-      best = take ? sep : best;
-      n = col_select(take, ld >= 0.0f ? L : -L, n);
-      face_axis = take ? false : face_axis;
-    }
-
-  // faces: box 1 towards n, box 2 towards -n
-  float q0 = dot(column(g1.mat, 0), n), q1 = dot(column(g1.mat, 1), n), q2 = dot(column(g1.mat, 2), n);
-  int k1 = fabsf(q0) >= fabsf(q1) && fabsf(q0) >= fabsf(q2) ? 0 : fabsf(q1) >= fabsf(q2) ? 1 : 2;
-  float s1 = (k1 == 0 ? q0 : k1 == 1 ? q1 : q2) >= 0.0f ? 1.0f : -1.0f;
-  float r0 = dot(column(g2.mat, 0), n), r1 = dot(column(g2.mat, 1), n), r2 = dot(column(g2.mat, 2), n);
-  int k2 = fabsf(r0) >= fabsf(r1) && fabsf(r0) >= fabsf(r2) ? 0 : fabsf(r1) >= fabsf(r2) ? 1 : 2;
-  float s2 = (k2 == 0 ? r0 : k2 == 1 ? r1 : r2) >= 0.0f ? -1.0f : 1.0f;
-  Vec3 f1n = s1 * column(g1.mat, k1), f2n = s2 * column(g2.mat, k2);  // outward face normals
-  Vec3 c1 = g1.pos + (s1 * col_get(g1.size, k1)) * column(g1.mat, k1);  // face centres
-  Vec3 c2 = g2.pos + (s2 * col_get(g2.size, k2)) * column(g2.mat, k2);
-  float inv1 = 1.0f / dot(n, f1n);  // |n.f1n| >= 1/sqrt(3)
-  float inv2 = 1.0f / dot(n, f2n);
-  // 2D frame of the plane normal to n
-  Mat3 fr = contact_frame(n, Vec3{0, 0, 0});
-  Vec3 t1{fr.m[3], fr.m[4], fr.m[5]}, t2{fr.m[6], fr.m[7], fr.m[8]};
-  Vec3 F1[4], F2[4];
-  float x1[4], y1[4], x2[4], y2[4];
-  for (int c = 0; c < 4; ++c) {
-    F1[c] = box_face_corner(g1, k1, s1, c);
-    F2[c] = box_face_corner(g2, k2, s2, c);
-    x1[c] = dot(F1[c], t1);
-    y1[c] = dot(F1[c], t2);
-    x2[c] = dot(F2[c], t1);
-    y2[c] = dot(F2[c], t2);
-  }
-  for (int k = 0; k < kMaxContactSlots; ++k) out[k].exists = 0.0f;
-  const float dist_scale = face_axis ? 0.5f : 1.0f;
-  const Mat3 frame = contact_frame(n, Vec3{0, 0, 0});
-  int count = 0;
-  // Candidate a: a point A on F1 (or B on F2, from_f2); the other end found along n. At most 8
-  // vertices of the intersection of two convex quads are valid; stored in order of the loops.
-  auto emit = [&](bool valid, Vec3 p, bool from_f2) {
-    // along n from p to the plane of the other face
-    float h = from_f2 ? dot(p - c1, f1n) * inv1 : dot(c2 - p, f2n) * inv2;
-    float depth = h;                    // (B - A).n
-    Vec3 mid = p + ((from_f2 ? -0.5f : 0.5f) * h) * n;
-    bool keep = valid && depth < margin && count < kMaxContactSlots;
-    int slot = count < kMaxContactSlots ? count : kMaxContactSlots - 1;
-    Contact c{dist_scale * depth, mid, frame, 1.0f};
-    out[slot] = keep ? c : out[slot];
-    count += keep ? 1 : 0;
-  };
-  for (int c = 0; c < 4; ++c) {
-    emit(col_in_quad(x2, y2, x1[c], y1[c]), F1[c], false);
-    emit(col_in_quad(x1, y1, x2[c], y2[c]), F2[c], true);
-  }
-  for (int i = 0; i < 4; ++i) {
-    int i2 = (i + 1) & 3;
-    float ex = x1[i2] - x1[i], ey = y1[i2] - y1[i];
-    for (int j = 0; j < 4; ++j) {
-      int j2 = (j + 1) & 3;
-      float fx = x2[j2] - x2[j], fy = y2[j2] - y2[j];
-      float den = ex * fy - ey * fx;
-      float gx = x2[j] - x1[i], gy = y2[j] - y1[i];
-      float sden = fabsf(den) > 1e-12f ? den : 1e-12f;
-      float sa = (gx * fy - gy * fx) / sden;  // along F1's edge
-      float sb = (gx * ey - gy * ex) / sden;  // along F2's edge
-      bool valid = fabsf(den) > 1e-12f && sa >= 0.0f && sa <= 1.0f && sb >= 0.0f && sb <= 1.0f;
-      emit(valid, F1[i] + sa * (F1[i2] - F1[i]), false);
-    }
-  }
 }
 
 }  // namespace lockstep

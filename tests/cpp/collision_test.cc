@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/collision.h"
+#include "engine/collision_box.h"
 #include "engine/collision_pairs.h"
 #include "engine/collision_primitive.h"
 #include "engine/mjcf.h"
@@ -186,30 +187,32 @@ TEST(CollisionPrimitive, CapsuleBoxLyingOnFace) {
 }
 
 TEST(CollisionPrimitive, BoxBoxStacked) {
-  Contact c[8];
+  // values from mujoco 3.3.7
+  Contact c[kMaxContactSlots];
   GeomPose base = pose({0, 0, 0}, identity(), {0.5f, 0.5f, 0.1f});
-  collide_box_box(base, pose({0.1f, 0, 0.19f}, rot({0, 0, 1}, 0.3f), {0.2f, 0.3f, 0.1f}), c);
+  collide_box_box(base, pose({0.1f, 0, 0.19f}, rot({0, 0, 1}, 0.3f), {0.2f, 0.3f, 0.1f}), c, 0.01f);
   int n = 0;
-  for (int k = 0; k < 8; ++k) {
+  for (int k = 0; k < kMaxContactSlots; ++k) {
     if (c[k].exists == 0.0f) continue;
     ++n;
     EXPECT_NEAR(c[k].dist, -0.005f, kTol);  // MuJoCo reports half the depth on a face axis
     EXPECT_NEAR(c[k].pos.z, 0.095f, kTol);
     expect_vec(normal(c[k]), {0, 0, 1});
+    expect_frame_ok(c[k]);
   }
   EXPECT_EQ(n, 4);  // the top box's bottom corners, all over the base
 }
 
 TEST(CollisionPrimitive, BoxBoxFaceClipAndEdgeCross) {
   // values from mujoco 3.3.7
-  Contact c[8];
+  Contact c[kMaxContactSlots];
   GeomPose base = pose({0, 0, 0}, identity(), {0.5f, 0.5f, 0.1f});
   // a cube turned 45 degrees about z, overhanging the base's +x edge, 0.01 deep: 3 of its bottom
   // corners and the 2 crossings of its bottom edges with the base's edge x = 0.5
   collide_box_box(base, pose({0.45f, 0, 0.19f}, rot({0, 0, 1}, M_PI / 4), {0.1f, 0.1f, 0.1f}), c, 0.01f);
   int n = 0;
   float h = 0.1f * std::sqrt(2.0f);
-  for (int k = 0; k < 8; ++k) {
+  for (int k = 0; k < kMaxContactSlots; ++k) {
     if (c[k].exists == 0.0f) continue;
     ++n;
     EXPECT_NEAR(c[k].dist, -0.005f, kTol);
@@ -227,11 +230,52 @@ TEST(CollisionPrimitive, BoxBoxFaceClipAndEdgeCross) {
   GeomPose upper = pose({0, 0, 2 * h - 0.02f}, rot({1, 0, 0}, M_PI / 4), {0.5f, 0.1f, 0.1f});
   collide_box_box(lower, upper, c, 0.01f);
   n = 0;
-  for (int k = 0; k < 8; ++k) n += c[k].exists != 0.0f;
+  for (int k = 0; k < kMaxContactSlots; ++k) {
+    if (c[k].exists == 0.0f) continue;
+    ++n;
+    EXPECT_NEAR(c[k].dist, -0.02f, kTol);
+    expect_vec(c[k].pos, {0, 0, h - 0.01f});
+    expect_vec(normal(c[k]), {0, 0, 1});
+  }
   EXPECT_EQ(n, 1);
-  EXPECT_NEAR(c[0].dist, -0.02f, kTol);
-  expect_vec(c[0].pos, {0, 0, h - 0.01f});
-  expect_vec(normal(c[0]), {0, 0, 1});
+}
+
+TEST(CollisionPrimitive, BoxBoxEqualCubesNineContactsOrFour) {
+  // values from mujoco 3.3.7: a cube on an equal cube, 0.001 deep. Turned 45 degrees about z the
+  // faces overlap in an octagon: its 8 vertices plus the upper cube's lowest corner, which MuJoCo
+  // keeps although it overhangs (9 contacts, hence 9 slots). Aligned, the crossings of coinciding
+  // edges fall on the corners twice and MuJoCo's driver drops exact repeats: 4 contacts.
+  Contact c[kMaxContactSlots];
+  GeomPose lower = pose({0, 0, 0}, identity(), {0.1f, 0.1f, 0.1f});
+  collide_box_box(lower, pose({0, 0, 0.199f}, rot({0, 0, 1}, M_PI / 4), {0.1f, 0.1f, 0.1f}), c, 0.01f);
+  const float a = 0.1f * (std::sqrt(2.0f) - 1.0f), b = 0.1f * std::sqrt(2.0f);
+  int n = 0;
+  for (int k = 0; k < kMaxContactSlots; ++k) {
+    if (c[k].exists == 0.0f) continue;
+    ++n;
+    EXPECT_NEAR(c[k].dist, -0.0005f, kTol);
+    EXPECT_NEAR(c[k].pos.z, 0.0995f, kTol);
+    expect_vec(normal(c[k]), {0, 0, 1});
+    float x = std::fabs(c[k].pos.x), y = std::fabs(c[k].pos.y);
+    bool octagon = (std::fabs(x - 0.1f) < kTol && std::fabs(y - a) < kTol) ||
+                   (std::fabs(y - 0.1f) < kTol && std::fabs(x - a) < kTol);
+    bool lowest = x < kTol && std::fabs(y - b) < kTol;
+    EXPECT_TRUE(octagon || lowest) << c[k].pos.x << " " << c[k].pos.y;
+  }
+  EXPECT_EQ(n, 9);
+  collide_box_box(lower, pose({0, 0, 0.199f}, identity(), {0.1f, 0.1f, 0.1f}), c, 0.01f);
+  n = 0;
+  for (int k = 0; k < kMaxContactSlots; ++k) {
+    if (c[k].exists == 0.0f) continue;
+    ++n;
+    EXPECT_NEAR(std::fabs(c[k].pos.x), 0.1f, kTol);
+    EXPECT_NEAR(std::fabs(c[k].pos.y), 0.1f, kTol);
+    EXPECT_NEAR(c[k].dist, -0.0005f, kTol);
+  }
+  EXPECT_EQ(n, 4);
+  // apart by more than the margin along a face axis: nothing
+  collide_box_box(lower, pose({0, 0, 0.25f}, rot({0, 0, 1}, 0.3f), {0.1f, 0.1f, 0.1f}), c, 0.01f);
+  for (int k = 0; k < kMaxContactSlots; ++k) EXPECT_EQ(c[k].exists, 0.0f);
 }
 
 // ---- candidate pairs and driver ----------------------------------------------------------------

@@ -22,9 +22,7 @@ SIZES = {"sphere": "0.15", "capsule": "0.1 0.25", "box": "0.2 0.12 0.3",
          "cylinder": "0.15 0.25"}
 EXACT = [("plane", "sphere"), ("plane", "capsule"), ("plane", "box"), ("plane", "cylinder"),
          ("sphere", "sphere"), ("sphere", "capsule"), ("sphere", "box"),
-         ("capsule", "capsule"), ("capsule", "box")]
-# Routines that are not (yet) MuJoCo's: see engine/collision_primitive.h.
-APPROXIMATE = [("box", "box")]
+         ("capsule", "capsule"), ("capsule", "box"), ("box", "box")]
 
 
 def _xml(t1, t2, margin, plane_quat=(1, 0, 0, 0), plane_pos=(0, 0, 0)):
@@ -80,7 +78,16 @@ def _configurations(t1, t2, rng, n_models):
             for _ in range(50):
                 mid = 0.5 * (lo + hi)
                 lo, hi = (mid, hi) if _min_dist(probe, dp, make(mid)) < target else (lo, mid)
-            qs.append(make(0.5 * (lo + hi)))
+            s = 0.5 * (lo + hi)
+            if abs(_min_dist(probe, dp, make(s)) - target) > 1e-6:
+                # The target fell in a jump of MuJoCo's deepest distance, and the bisection
+                # converged onto the jump: box-box reports half the depth on a face axis and the
+                # full depth on an edge axis, so it jumps where the two overlaps tie, and the
+                # state found is one where they agree to MuJoCo's own tie threshold (1e-12
+                # relative): its pick there is float64 rounding (found in ~0.6% of box-box
+                # states). Step 10 um further apart, off the jump, to a generic state.
+                s = hi + 1e-5
+            qs.append(make(s))
         out.append((_xml(t1, t2, MARGIN, pq, pp), qs))
     return out
 
@@ -91,39 +98,49 @@ def _angle(a, b):
     return float(np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b)))
 
 
+def _compare_states(xml, qs):
+    """Per state of one model: (count equal, [(|ddist|, |dpos|, normal angle, t1 angle), ...])."""
+    m = mujoco.MjModel.from_xml_string(xml)
+    d = mujoco.MjData(m)
+    sim = lockstep.Simulator(lockstep.load_mjcf(xml), num_worlds=len(qs))
+    qpos = np.asarray(sim.qpos)
+    for w, q in enumerate(qs):
+        qpos[w] = q
+    sim.forward()
+    n = len(qs)
+    active = np.asarray(sim.contact_active).reshape(n, -1)
+    dist = np.asarray(sim.contact_dist).reshape(n, -1)
+    pos = np.asarray(sim.contact_pos).reshape(n, -1, 3)
+    frame = np.asarray(sim.contact_frame).reshape(n, -1, 9)
+    ncon = np.asarray(sim.ncon).reshape(n)
+    results = []
+    for w, q in enumerate(qs):
+        d.qpos[:] = q
+        mujoco.mj_forward(m, d)
+        slots = list(np.flatnonzero(active[w] > 0))
+        assert ncon[w] == len(slots)
+        errs = []
+        if d.ncon == len(slots):
+            for i in range(d.ncon):
+                c = d.contact[i]
+                j = min(slots, key=lambda k: np.linalg.norm(pos[w, k] - c.pos))
+                slots.remove(j)
+                errs.append((abs(dist[w, j] - c.dist), np.linalg.norm(pos[w, j] - c.pos),
+                             _angle(frame[w, j, :3], c.frame[:3]),
+                             _angle(frame[w, j, 3:6], c.frame[3:6])))
+        results.append((d.ncon == int(ncon[w]), errs))
+    return results
+
+
+TOL = np.array([1e-4, 1e-4, 1e-4, 1e-3])  # dist [m], pos [m], normal [rad], t1 [rad]
+
+
 def _compare(t1, t2, seed):
     """Per configuration: (count equal, [(|ddist|, |dpos|, normal angle, t1 angle), ...])."""
     rng = np.random.default_rng(seed)
     results = []
     for xml, qs in _configurations(t1, t2, rng, 10 if t1 == "plane" else 1):
-        m = mujoco.MjModel.from_xml_string(xml)
-        d = mujoco.MjData(m)
-        sim = lockstep.Simulator(lockstep.load_mjcf(xml), num_worlds=len(qs))
-        qpos = np.asarray(sim.qpos)
-        for w, q in enumerate(qs):
-            qpos[w] = q
-        sim.forward()
-        n = len(qs)
-        active = np.asarray(sim.contact_active).reshape(n, -1)
-        dist = np.asarray(sim.contact_dist).reshape(n, -1)
-        pos = np.asarray(sim.contact_pos).reshape(n, -1, 3)
-        frame = np.asarray(sim.contact_frame).reshape(n, -1, 9)
-        ncon = np.asarray(sim.ncon).reshape(n)
-        for w, q in enumerate(qs):
-            d.qpos[:] = q
-            mujoco.mj_forward(m, d)
-            slots = list(np.flatnonzero(active[w] > 0))
-            assert ncon[w] == len(slots)
-            errs = []
-            if d.ncon == len(slots):
-                for i in range(d.ncon):
-                    c = d.contact[i]
-                    j = min(slots, key=lambda k: np.linalg.norm(pos[w, k] - c.pos))
-                    slots.remove(j)
-                    errs.append((abs(dist[w, j] - c.dist), np.linalg.norm(pos[w, j] - c.pos),
-                                 _angle(frame[w, j, :3], c.frame[:3]),
-                                 _angle(frame[w, j, 3:6], c.frame[3:6])))
-            results.append((d.ncon == int(ncon[w]), errs))
+        results += _compare_states(xml, qs)
     return results
 
 
@@ -135,45 +152,69 @@ def test_contacts_match_mujoco(t1, t2):
     assert mismatched == 0, f"{mismatched}/{len(results)} configurations differ in contact count"
     errs = np.array([e for _, es in results for e in es])
     assert len(errs) >= NCONF // 2
-    tol = np.array([1e-4, 1e-4, 1e-4, 1e-3])  # dist [m], pos [m], normal [rad], t1 [rad]
     worst = errs.max(axis=0)
-    assert np.all(worst < tol), f"worst |ddist|, |dpos|, normal, t1 angle: {worst}"
+    assert np.all(worst < TOL), f"worst |ddist|, |dpos|, normal, t1 angle: {worst}"
 
 
-@pytest.mark.xfail(strict=True, reason="box-box is not yet MuJoCo's routine "
-                   "(engine/collision_primitive.h)")
-@pytest.mark.parametrize("t1,t2", APPROXIMATE, ids=[f"{a}-{b}" for a, b in APPROXIMATE])
-def test_contacts_match_mujoco_pending(t1, t2):
-    test_contacts_match_mujoco(t1, t2)
+@pytest.mark.parametrize("angle", [0, 10, 30, 45])
+def test_box_box_stacked_cubes_match_mujoco(angle):
+    """A cube on an equal cube turned about the vertical, 0.5 mm to 2 mm deep and just apart:
+    the face-face manifold, MuJoCo's 9 contacts at 30 and 45 degrees (octagon + lowest corner),
+    and its removal of repeated points when the cubes are aligned (4 contacts)."""
+    xml = ('<mujoco><option gravity="0 0 0"/><worldbody>'
+           '<body><freejoint/><geom type="box" size="0.1 0.1 0.1" margin="0.01"/></body>'
+           '<body><freejoint/><geom type="box" size="0.1 0.1 0.1" margin="0.01"/></body>'
+           "</worldbody></mujoco>")
+    a = np.radians(angle)
+    q2 = [np.cos(a / 2), 0, 0, np.sin(a / 2)]
+    qs = [np.concatenate([[0, 0, 0, 1, 0, 0, 0], [0, 0, z], q2])
+          for z in (0.198, 0.1995, 0.2, 0.2005, 0.205)]
+    results = _compare_states(xml, qs)
+    assert all(ok for ok, _ in results), [ok for ok, _ in results]
+    assert np.all(np.array([e for _, es in results for e in es]).max(axis=0) < TOL)
 
 
-@pytest.mark.parametrize("t1,t2,floor", [("capsule", "box", 0.9), ("box", "box", 0.5)],
-                         ids=["capsule-box", "box-box"])
-def test_deepest_contact_close_to_mujoco(t1, t2, floor):
-    """Where the routine differs, the deepest distance should still agree (within 1 mm) in a
-    share of states; `floor` is today's share rounded down, a guard against regressions."""
-    rng = np.random.default_rng(7)
-    agree, total = 0, 0
-    for xml, qs in _configurations(t1, t2, rng, 1):
-        m = mujoco.MjModel.from_xml_string(xml)
-        d = mujoco.MjData(m)
-        sim = lockstep.Simulator(lockstep.load_mjcf(xml), num_worlds=len(qs))
-        qpos = np.asarray(sim.qpos)
-        for w, q in enumerate(qs):
-            qpos[w] = q
-        sim.forward()
-        n = len(qs)
-        active = np.asarray(sim.contact_active).reshape(n, -1) > 0
-        dist = np.where(active, np.asarray(sim.contact_dist).reshape(n, -1), np.inf)
-        for w, q in enumerate(qs):
-            d.qpos[:] = q
-            mujoco.mj_forward(m, d)
-            if d.ncon == 0:
+def _face_edge_tie(m, d, rel=1e-9):
+    """Whether the least face-axis overlap and the least edge-axis overlap of the two boxes
+    (float64, MuJoCo's separating-axis quantities) agree to `rel`."""
+    mat1, mat2 = d.geom_xmat[0].reshape(3, 3), d.geom_xmat[1].reshape(3, 3)
+    s1, s2 = m.geom_size[0], m.geom_size[1]
+    dp = d.geom_xpos[1] - d.geom_xpos[0]
+    rot = mat1.T @ mat2
+    face = min(min(s1[i] + abs(rot[i]) @ s2 - abs(mat1[:, i] @ dp),
+                   s2[i] + abs(rot[:, i]) @ s1 - abs(mat2[:, i] @ dp)) for i in range(3))
+    edge = np.inf
+    for i in range(3):
+        for j in range(3):
+            ax = np.cross(mat1[:, i], mat2[:, j])
+            if np.linalg.norm(ax) < 1e-6:
                 continue
-            total += 1
-            agree += abs(min(d.contact[i].dist for i in range(d.ncon)) - dist[w].min()) < 1e-3
-    print(f"{t1}-{t2}: deepest distance within 1 mm in {agree}/{total} states")
-    assert agree >= floor * total, f"deepest distance within 1 mm in {agree}/{total} states"
+            ax /= np.linalg.norm(ax)
+            edge = min(edge, abs(mat1.T @ ax) @ s1 + abs(mat2.T @ ax) @ s2 - abs(ax @ dp))
+    return abs(edge - face) <= rel * abs(face)
+
+
+def test_box_box_differs_only_at_face_edge_ties():
+    """Known float32 limit. On a face axis MuJoCo reports half the depth, on an edge axis the
+    full depth, so its deepest distance jumps where a face and an edge axis tie; the generator's
+    bisection on that distance converges onto such a jump in ~0.6% of states, leaving a state
+    whose face and edge overlaps agree to MuJoCo's own tie threshold (relative 1e-12). MuJoCo's
+    pick there is decided by float64 rounding (17 face, 9 edge in 4000 states); float32 cannot
+    resolve it. Over 400 more states every mismatch must be such a tie."""
+    mismatched = 0
+    for seed in (1, 7):
+        rng = np.random.default_rng(seed)
+        for xml, qs in _configurations("box", "box", rng, 1):
+            m = mujoco.MjModel.from_xml_string(xml)
+            d = mujoco.MjData(m)
+            for (ok, errs), q in zip(_compare_states(xml, qs), qs):
+                if ok and (not errs or np.all(np.max(errs, axis=0) < TOL)):
+                    continue
+                mismatched += 1
+                d.qpos[:] = q
+                mujoco.mj_forward(m, d)
+                assert _face_edge_tie(m, d), f"seed {seed}: state {q} differs without a tie"
+    assert mismatched <= 8, f"{mismatched} mismatched states at ties (expected about 0.6%)"
 
 
 FILTER_XML = """
