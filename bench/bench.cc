@@ -9,7 +9,6 @@
 // of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
 // lower bound of memory traffic, set beside the device's measured copy bandwidth.
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <chrono>
 #include <cstdio>
@@ -265,18 +264,20 @@ double copy_bandwidth_gbps() {
 }
 
 int run(Options o, Clock::time_point process_start) {
-  std::string lower_env = o.env;
-  for (char& ch : lower_env) ch = static_cast<char>(std::tolower(ch));
+  std::string path;
+  std::shared_ptr<Model> model;
   if (!o.env.empty()) {
     // The env's own model and options (its integrator, frame_skip) are what is timed.
-    o.model = lower_env;
     if (o.integrator != "model") usage("--integrator does not apply to --env (the env's model decides)");
     EnvOptions probe;
     const std::unique_ptr<VecEnv> env = make_env(o.env, probe);
     o.substeps = static_cast<int>(std::lround(env->dt() / env->sim().model().opt.timestep));
+    model = std::make_shared<Model>(env->sim().model());
+    path = "the model of env " + o.env;
+  } else {
+    path = model_path(o.model);
+    model = load_mjcf(path);
   }
-  const std::string path = model_path(o.model);
-  std::shared_ptr<Model> model = load_mjcf(path);
   if (o.integrator == "euler") model->opt.integrator = kIntEuler;
   if (o.integrator == "rk4") model->opt.integrator = kIntRK4;
   Device device = Device::cpu;

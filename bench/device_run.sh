@@ -4,9 +4,9 @@
 # libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps;
 # ../shared/models travels as .deps/shared/models, and wheels the image lacks (gymnasium,
 # farama-notifications) as .deps/whl.
-# Usage: bash bench/device_run.sh OUTDIR [full|test|bench|quick]
+# Usage: bash bench/device_run.sh OUTDIR [full|test|bench|core|quick]
 #   test: build, ptxas report, CUDA tests;  bench: the bench rows (building first if needed);
-#   full: both;  quick: build and two Ant rows. The build lives in build-device/ (git-ignored)
+#   full: both;  core: tests and the bench rows but Ant RK4 and the diagnostics;  quick: build and two Ant rows. The build lives in build-device/ (git-ignored)
 #   so that a test call and a bench call on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
@@ -14,7 +14,8 @@ mode="${2:-full}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
 deps=/tmp/deps
-mkdir -p "$deps" "$out"
+json=/tmp/bench-json  # per-row JSON stays on the machine: $out keeps the few files read back
+mkdir -p "$deps" "$out" "$json"
 # The reference models travel in .deps/shared (cp -r ../shared/models .deps/shared/).
 [ -e "$root/../shared" ] || ln -s "$root/.deps/shared" "$root/../shared"
 for f in "$root"/.deps/*.deb; do dpkg -x "$f" "$deps"; done
@@ -29,37 +30,37 @@ cmake -S "$root" -B $build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
   -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
   -DTINYXML2_INCLUDE_DIR="$deps/usr/include" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
 cmake --build "$build" -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
-grep -A2 "Compiling entry function" "$out/build.log" | grep -E "entry|registers|stack" > "$out/ptxas.txt"
+grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
 
-if [ "$mode" = full ] || [ "$mode" = test ]; then
+if [ "$mode" = full ] || [ "$mode" = test ] || [ "$mode" = core ]; then
 $build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
 python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
-PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -5 | tee "$out/pytest_cuda.txt"
+PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -30 | tee "$out/pytest_cuda.txt"
 fi
 [ "$mode" = test ] && exit 0
 
 bench=$build/bench/lockstep-bench
 if [ "$mode" = quick ]; then
-  $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$out/ant_euler.json"
+  $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$json/ant_euler.json"
   exit 0
 fi
-$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$out/ant_euler.json" | tee "$out/bench.txt"
-$bench --model ant --num-worlds 4096,65536 --steps 4 --json "$out/ant_rk4.json" | tee -a "$out/bench.txt"
-$bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 10 --json "$out/humanoid.json" | tee -a "$out/bench.txt"
+$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$json/ant_euler.json" | tee "$out/bench.txt"
+[ "$mode" = core ] || $bench --model ant --num-worlds 4096,65536 --steps 4 --json "$json/ant_rk4.json" | tee -a "$out/bench.txt"
+$bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid.json" | tee -a "$out/bench.txt"
 # Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
 python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
-$bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --json "$out/humanoid_brax.json" | tee -a "$out/bench.txt"
+$bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
 # Env layer against physics alone on the env's own model (its integrator, frame_skip substeps).
 for env in ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2; do
   IFS=: read -r name file skip <<< "$env"
-  $bench --env "$name" --num-worlds 4096,65536 --steps 6 --json "$out/env_$name.json" | tee -a "$out/bench.txt"
-  $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 --json "$out/physics_$name.json" | tee -a "$out/bench.txt"
+  $bench --env "$name" --num-worlds 4096,65536 --steps 6 --json "$json/env_$name.json" | tee -a "$out/bench.txt"
+  $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 --json "$json/physics_$name.json" | tee -a "$out/bench.txt"
 done
 # Diagnostics: where Ant's time goes (same file with one option changed).
 shared="$root/../shared/models/gymnasium"
 sed 's/<option /<option solver="PGS" /' "$shared/ant.xml" > /tmp/ant_pgs.xml
 sed 's/<option \(.*\)\/>/<option \1><flag contact="disable"\/><\/option>/' "$shared/ant.xml" > /tmp/ant_nocontact.xml
-for variant in ant_pgs ant_nocontact; do
+[ "$mode" = core ] || for variant in ant_pgs ant_nocontact; do
   $bench --model /tmp/$variant.xml --integrator euler --num-worlds 65536 --steps 10 | tail -1 | sed "s/^/$variant /" | tee -a "$out/bench.txt"
 done
 compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1

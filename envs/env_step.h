@@ -7,7 +7,7 @@
 //   reset(m, d, config, rng)       qpos/qvel of a new episode (the wrapper did reset_world)
 //   progress(m, d, config)         coordinate whose change over dt is the forward velocity
 //   observe(m, d, config, obs)     writes config.obs_dim(m) floats
-//   reward(m, d, config, action, x_velocity)
+//   reward(m, d, config, x_velocity)   the action is in d.ctrl()
 //   terminated(m, d, config)
 // and a Config with frame_skip, max_episode_steps, obs_dim(m), needs_cfrc_ext() and the
 // keyword table options(f) (host only).
@@ -27,8 +27,6 @@
 #include "envs/vec_env.h"
 
 namespace lockstep {
-
-constexpr int kMaxActDim = 64;
 
 // What every env's step and reset share besides the task's Config.
 struct EnvShared {
@@ -62,21 +60,21 @@ LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Tas
   b.needs_reset[w] = 0;
 }
 
-// Physics and task of one env step with a finite action `act` (nu floats): returns the reward,
-// sets *terminated (the task's rule, or a diverged world).
+// Physics and task of one env step whose (finite) action is already in ctrl: returns the
+// reward, sets *terminated (the task's rule, or a diverged world).
 template <class Task>
 LS_HD float env_task_step(const ModelView& m, const Data& d, const typename Task::Config& c,
-                          const float* act, bool* terminated) {
+                          bool* terminated) {
   const float before = Task::progress(m, d, c);
-  for (int a = 0; a < m.size.nu; ++a) d.ctrl()[a] = act[a];
   for (int k = 0; k < c.frame_skip; ++k) step(m, d);
   if (c.needs_cfrc_ext()) rne_post_constraint(m, d);
   const float x_velocity = (Task::progress(m, d, c) - before) / (m.opt.timestep * c.frame_skip);
   *terminated = Task::terminated(m, d, c) || d.diverged()[0] != 0;
-  return Task::reward(m, d, c, act, x_velocity);
+  return Task::reward(m, d, c, x_velocity);
 }
 
-// One env step of world w. actions: (num_envs, act_dim) row-major. Non-finite entries act as
+// One env step of world w. actions: (num_envs, act_dim) row-major, copied into ctrl (the
+// physics does not write ctrl, so the reward reads the action there). Non-finite entries act as
 // 0 and set action_nonfinite[w] (the Python layer rejects them before they get here on the CPU).
 template <class Task>
 LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task::Config& c,
@@ -88,16 +86,15 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
     env_reset_world<Task>(m, d, c, b, w, e);
     return;
   }
-  float act[kMaxActDim];
   bool nonfinite = false;
   for (int a = 0; a < act_dim; ++a) {
     const float x = actions[static_cast<ptrdiff_t>(w) * act_dim + a];
     nonfinite = nonfinite || !is_finite(x);
-    act[a] = is_finite(x) ? x : 0.0f;
+    d.ctrl()[a] = is_finite(x) ? x : 0.0f;
   }
   b.action_nonfinite[w] = nonfinite ? 1.0f : 0.0f;
   bool terminated = false;
-  const float reward = env_task_step<Task>(m, d, c, act, &terminated);
+  const float reward = env_task_step<Task>(m, d, c, &terminated);
   const float length = b.step_count[w] + 1;
   const bool truncated = length >= c.max_episode_steps;
   float* obs = b.obs + static_cast<ptrdiff_t>(w) * obs_dim;

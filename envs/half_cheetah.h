@@ -59,10 +59,10 @@ struct HalfCheetah {
     for (int i = 0; i < m.size.nv; ++i) obs[o++] = d.qvel()[i];
   }
   LS_HD static bool terminated(const ModelView&, const Data&, const Config&) { return false; }
-  LS_HD static float reward(const ModelView& m, const Data&, const Config& c, const float* action,
+  LS_HD static float reward(const ModelView& m, const Data& d, const Config& c,
                             float x_velocity) {
     float ctrl_cost = 0;
-    for (int a = 0; a < m.size.nu; ++a) ctrl_cost += action[a] * action[a];
+    for (int a = 0; a < m.size.nu; ++a) ctrl_cost += d.ctrl()[a] * d.ctrl()[a];
     return c.forward_reward_weight * x_velocity - c.ctrl_cost_weight * ctrl_cost;
   }
 };

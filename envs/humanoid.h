@@ -112,10 +112,10 @@ struct Humanoid {
   LS_HD static bool terminated(const ModelView&, const Data& d, const Config& c) {
     return c.terminate_when_unhealthy && !healthy(d, c);
   }
-  LS_HD static float reward(const ModelView& m, const Data& d, const Config& c, const float* action,
+  LS_HD static float reward(const ModelView& m, const Data& d, const Config& c,
                             float x_velocity) {
     float ctrl_cost = 0, contact = 0;
-    for (int a = 0; a < m.size.nu; ++a) ctrl_cost += action[a] * action[a];
+    for (int a = 0; a < m.size.nu; ++a) ctrl_cost += d.ctrl()[a] * d.ctrl()[a];
     if (c.contact_cost_weight != 0.0f)
       for (int k = 0; k < 6 * m.size.nbody; ++k) contact += d.cfrc_ext()[k] * d.cfrc_ext()[k];
     const float contact_cost =

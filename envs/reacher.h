@@ -77,10 +77,10 @@ struct Reacher {
     (void)m;
   }
   LS_HD static bool terminated(const ModelView&, const Data&, const Config&) { return false; }
-  LS_HD static float reward(const ModelView& m, const Data& d, const Config& c, const float* action,
+  LS_HD static float reward(const ModelView& m, const Data& d, const Config& c,
                             float) {
     float ctrl = 0, dist = 0;
-    for (int a = 0; a < m.size.nu; ++a) ctrl += action[a] * action[a];
+    for (int a = 0; a < m.size.nu; ++a) ctrl += d.ctrl()[a] * d.ctrl()[a];
     for (int k = 0; k < 3; ++k) dist += tip_to_target(d, c, k) * tip_to_target(d, c, k);
     return -sqrtf(dist) * c.reward_dist_weight - ctrl * c.reward_control_weight;
   }

@@ -28,7 +28,8 @@ struct EnvRng {
   LS_HD EnvRng substream(uint64_t tag) const { return {mix64(key ^ mix64(tag)), 0}; }
   // Uniform in [0, 1) with 24 bits.
   LS_HD float uniform() { return static_cast<float>(mix64(key ^ counter++) >> 40) * (1.0f / 16777216.0f); }
-  LS_HD float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
+  // fmaf: the same rounding on host and device (nvcc would otherwise contract lo + w * u).
+  LS_HD float uniform(float lo, float hi) { return fmaf(hi - lo, uniform(), lo); }
   // Standard normal (Box-Muller; one value per two draws).
   LS_HD float normal() {
     const float u1 = 1.0f - uniform();  // (0, 1]

@@ -149,8 +149,6 @@ class TaskVecEnv final : public VecEnv {
         block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 11), o.device),
         shared_{obs_dim_, act_dim_, o.seed, o.autoreset == Autoreset::same_step,
                 domain_randomization(name_, o.domain_randomization)} {
-    if (act_dim_ > kMaxActDim)
-      throw std::invalid_argument(name_ + ": more actuators than kMaxActDim");
     const int n = o.num_envs;
     float* p = block_.data();
     auto take = [&](int dim) { float* q = p; p += static_cast<size_t>(n) * dim; return q; };

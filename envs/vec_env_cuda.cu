@@ -5,14 +5,13 @@
 #include "envs/reacher.h"
 #include "envs/registry.h"
 #include "kernels/cuda_check.cuh"
+#include "kernels/launch.cuh"
 
 namespace lockstep {
 namespace {
 
-constexpr int kBlock = 64;
-
 template <class Task>
-__global__ void env_step_kernel(const __grid_constant__ ModelView m,
+__global__ void __launch_bounds__(kBlock, kMinBlocksPerSm) env_step_kernel(const __grid_constant__ ModelView m,
                                 const __grid_constant__ StateView s,
                                 const typename Task::Config c, EnvBuffers b,
                                 const float* actions, const __grid_constant__ EnvShared e) {
@@ -36,7 +35,7 @@ __global__ void env_reset_kernel(const __grid_constant__ ModelView m,
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
                    const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream) {
-  env_step_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock, 0,
+  env_step_kernel<Task><<<blocks_for(s.num_worlds), kBlock, 0,
                           static_cast<cudaStream_t>(stream)>>>(m, s, c, b, actions, e);
   cuda_check_launch("env_step_kernel");
 }
@@ -44,7 +43,7 @@ void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::
 template <class Task>
 void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task::Config& c,
                     const EnvBuffers& b, const EnvShared& e, void* stream) {
-  env_reset_kernel<Task><<<(s.num_worlds + kBlock - 1) / kBlock, kBlock, 0,
+  env_reset_kernel<Task><<<blocks_for(s.num_worlds), kBlock, 0,
                            static_cast<cudaStream_t>(stream)>>>(m, s, c, b, e);
   cuda_check_launch("env_reset_kernel");
 }

@@ -13,11 +13,11 @@
 #include "engine/post_constraint.h"
 #include "engine/simulator.h"
 #include "kernels/cuda_check.cuh"
+#include "kernels/launch.cuh"
 
 namespace lockstep {
 namespace {
 
-constexpr int kBlock = 64;  // threads per block; 222 registers/thread leave little room above
 
 __global__ void params_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
@@ -29,7 +29,7 @@ __global__ void forward_kernel(const __grid_constant__ ModelView m, const __grid
   if (w < s.num_worlds) forward(m, s.world(w));
 }
 
-__global__ void step_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s, int nstep) {
+__global__ void __launch_bounds__(kBlock, kMinBlocksPerSm) step_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s, int nstep) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w >= s.num_worlds) return;
   const Data d = s.world(w);
@@ -49,8 +49,6 @@ __global__ void post_constraint_kernel(const __grid_constant__ ModelView m, cons
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w < s.num_worlds) rne_post_constraint(m, s.world(w));
 }
-
-int blocks(int n) { return (n + kBlock - 1) / kBlock; }
 
 // Device copies of every Model array, released with the backend.
 class DeviceModel {
@@ -92,7 +90,7 @@ class CudaBackend final : public Backend {
     cuda_check(cudaMalloc(&state_, bytes), "cudaMalloc (state)");
     cuda_check(cudaMemset(state_, 0, bytes), "cudaMemset (state)");
     cuda_check(cudaMalloc(&ids_, sizeof(int) * num_worlds), "cudaMalloc (world ids)");
-    params_kernel<<<blocks(num_worlds_), kBlock>>>(model_.view(), view());
+    params_kernel<<<blocks_for(num_worlds_), kBlock>>>(model_.view(), view());
     cuda_check_launch("params_kernel");
   }
   ~CudaBackend() override {
@@ -104,15 +102,15 @@ class CudaBackend final : public Backend {
   void* stream() const override { return stream_; }
 
   void forward() override {
-    forward_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
+    forward_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
     cuda_check_launch("forward_kernel");
   }
   void step(int nstep) override {
-    step_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nstep);
+    step_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nstep);
     cuda_check_launch("step_kernel");
   }
   void reset() override {
-    reset_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nullptr,
+    reset_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nullptr,
                                                              num_worlds_);
     cuda_check_launch("reset_kernel");
   }
@@ -123,11 +121,11 @@ class CudaBackend final : public Backend {
     cuda_check(cudaMemcpyAsync(ids_, worlds.data(), sizeof(int) * n, cudaMemcpyHostToDevice,
                                stream_),
                "cudaMemcpyAsync (world ids)");
-    reset_kernel<<<blocks(n), kBlock, 0, stream_>>>(model_.view(), view(), ids_, n);
+    reset_kernel<<<blocks_for(n), kBlock, 0, stream_>>>(model_.view(), view(), ids_, n);
     cuda_check_launch("reset_kernel");
   }
   void rne_post_constraint() override {
-    post_constraint_kernel<<<blocks(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
+    post_constraint_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
     cuda_check_launch("post_constraint_kernel");
   }
   StateView view() const override { return StateView{state_, layout_, num_worlds_, true}; }
