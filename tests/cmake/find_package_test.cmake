@@ -1,6 +1,6 @@
 # ctest: install the build tree to a scratch prefix, build examples/cpp_trainer against it with
-# find_package(lockstep), and run it on a shared model.
-# -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DMODEL=...
+# find_package(lockstep), and run it: Ant envs from the installed model files.
+# -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=...
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -13,8 +13,8 @@ run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix --compon
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/cpp_trainer -B ${WORK_DIR}/build
     -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run(${WORK_DIR}/build/cpp_trainer ${MODEL} 8 cpu)
-if(NOT last_output MATCHES "8 worlds of ant stepped to t = 1.000 s")
+run(${WORK_DIR}/build/cpp_trainer Ant 8 cpu 50)
+if(NOT last_output MATCHES "Ant: 8 envs x 50 steps on cpu, obs 105, act 8; mean reward per step -?[0-9]")
   message(FATAL_ERROR "unexpected output: ${last_output}")
 endif()
 message(STATUS "${last_output}")
