@@ -87,7 +87,13 @@ struct DeviceArray {
   float* data;
   std::vector<py::ssize_t> shape;
   std::vector<py::ssize_t> strides;  // bytes
-  py::object owner;                  // the Python Simulator
+  py::object owner;                  // keeps the memory alive (the Python Simulator or env)
+  // The stream whose queued work writes the data: the simulator's current stream for a view
+  // (sim, kept alive by owner), or the stream a copy was queued on (sim null).
+  const Simulator* sim = nullptr;
+  void* stream = nullptr;
+
+  void* producer_stream() const { return sim ? sim->stream() : stream; }
 
   int device_id() const {
 #ifdef LOCKSTEP_HAVE_CUDA
@@ -141,6 +147,43 @@ py::capsule to_dlpack(const DeviceArray& a) {
     throw py::error_already_set();
   }
   return py::reinterpret_steal<py::capsule>(cap);
+}
+
+// DLPack's stream protocol (__dlpack__(stream=...)): the consumer's stream waits for the work
+// queued on the producer's, through an event, without a host sync. stream: None (the legacy
+// default stream), 1 (legacy default), 2 (per-thread default), a cudaStream_t as an int, or -1
+// (the consumer synchronises itself).
+void order_consumer_after_producer(const DeviceArray& a, const py::object& stream) {
+#ifdef LOCKSTEP_HAVE_CUDA
+  cudaStream_t consumer = cudaStreamLegacy;
+  if (!stream.is_none()) {
+    if (!py::isinstance<py::int_>(stream))
+      throw py::type_error("__dlpack__: stream must be None or an int (a CUDA stream handle), got " +
+                           py::str(py::type::of(stream)).cast<std::string>());
+    const long long v = stream.cast<long long>();
+    if (v == -1) return;
+    if (v == 0)
+      throw py::value_error("__dlpack__: stream 0 is ambiguous for CUDA (DLPack): pass 1 for the "
+                            "legacy default stream, 2 for the per-thread default stream, or a handle");
+    consumer = v == 1 ? cudaStreamLegacy : v == 2 ? cudaStreamPerThread : reinterpret_cast<cudaStream_t>(v);
+  }
+  auto producer = static_cast<cudaStream_t>(a.producer_stream());
+  const bool same = producer == consumer || (producer == nullptr && consumer == cudaStreamLegacy);
+  if (same) return;
+  auto check = [](cudaError_t err, const char* what) {
+    if (err != cudaSuccess) {
+      cudaGetLastError();
+      throw std::runtime_error(std::string("__dlpack__: ") + what + ": " + cudaGetErrorString(err));
+    }
+  };
+  cudaEvent_t queued;
+  check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming), "cudaEventCreate");
+  check(cudaEventRecord(queued, producer), "cudaEventRecord (producer stream)");
+  check(cudaStreamWaitEvent(consumer, queued, 0), "cudaStreamWaitEvent (consumer stream)");
+  cudaEventDestroy(queued);  // the wait keeps what it needs
+#else
+  (void)a, (void)stream;
+#endif
 }
 
 py::tuple to_tuple(const std::vector<py::ssize_t>& v) {
@@ -228,14 +271,15 @@ std::string shape_text(const std::vector<std::string>& factors, bool state,
 }
 
 py::object field_view(const FieldRef& ref, const std::vector<py::ssize_t>& dims,
-                      py::handle owner) {
+                      py::handle owner, const Simulator* sim) {
   std::vector<py::ssize_t> shape{ref.num_worlds};
   shape.insert(shape.end(), dims.begin(), dims.end());
   std::vector<py::ssize_t> strides = c_strides(dims, ref.elem_stride);
   strides.insert(strides.begin(),
                  static_cast<py::ssize_t>(ref.world_stride * static_cast<long long>(sizeof(float))));
   if (!ref.on_device) return py::array_t<float>(shape, strides, ref.data, owner);
-  py::object a = py::cast(DeviceArray{ref.data, shape, strides, py::reinterpret_borrow<py::object>(owner)});
+  py::object a = py::cast(DeviceArray{ref.data, shape, strides,
+                                      py::reinterpret_borrow<py::object>(owner), sim, nullptr});
   py::object torch = torch_module();
   return torch.is_none() ? a : torch.attr("from_dlpack")(a);
 }
@@ -259,7 +303,7 @@ py::object device_copy(const float* data, const std::vector<py::ssize_t>& shape,
     cudaGetLastError();
     throw std::runtime_error(std::string("device_copy: ") + cudaGetErrorString(err));
   }
-  return py::cast(DeviceArray{copy, shape, c_strides(shape, 1), owner});
+  return py::cast(DeviceArray{copy, shape, c_strides(shape, 1), owner, nullptr, stream});
 #else
   (void)data, (void)shape, (void)stream;
   throw std::runtime_error("device_copy: this build has no CUDA backend");
@@ -272,7 +316,10 @@ A float32 array in CUDA device memory: a zero-copy view of a Simulator's state.
 
 Hand it to any framework: torch.from_dlpack(a), cupy.asarray(a), jax.dlpack.from_dlpack(a),
 numba.cuda.as_cuda_array(a). It supports __cuda_array_interface__ (version 3, with strides) and
-__dlpack__ / __dlpack_device__. The view keeps its Simulator alive.
+__dlpack__ / __dlpack_device__. The view keeps its Simulator alive. __dlpack__(stream=S) makes
+stream S wait (on the GPU, no host sync) for the work queued on the simulator's stream, as the
+DLPack protocol asks; torch.from_dlpack passes its current stream. __cuda_array_interface__
+carries no stream: its consumer must order itself after the simulator's stream.
 )doc")
       .def_property_readonly("shape", [](const DeviceArray& a) { return to_tuple(a.shape); })
       .def_property_readonly("strides", [](const DeviceArray& a) { return to_tuple(a.strides); },
@@ -289,8 +336,11 @@ __dlpack__ / __dlpack_device__. The view keeps its Simulator alive.
                                return d;
                              })
       .def("__dlpack__",
-           [](const DeviceArray& a, py::object /*stream*/, py::object /*max_version*/,
-              py::object /*dl_device*/, py::object /*copy*/) { return to_dlpack(a); },
+           [](const DeviceArray& a, py::object stream, py::object /*max_version*/,
+              py::object /*dl_device*/, py::object /*copy*/) {
+             order_consumer_after_producer(a, stream);
+             return to_dlpack(a);
+           },
            py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
            py::arg("dl_device") = py::none(), py::arg("copy") = py::none())
       .def("__dlpack_device__",

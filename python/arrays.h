@@ -47,9 +47,10 @@ py::array readonly_array(const T* data, const std::vector<py::ssize_t>& dims, py
 
 // Zero-copy view of a state field: shape (num_worlds, *dims), strides from `ref`. A writable
 // float32 NumPy array for host memory; for device memory a torch.Tensor if torch can be
-// imported, else a DeviceArray. `owner` (the Python Simulator) is kept alive by the view.
+// imported, else a DeviceArray. `owner` (the Python Simulator or env) is kept alive by the view;
+// `sim`'s current stream is the one DLPack consumers are ordered after.
 py::object field_view(const FieldRef& ref, const std::vector<py::ssize_t>& dims,
-                      py::handle owner);
+                      py::handle owner, const Simulator* sim);
 
 // A C-contiguous copy of `shape` floats of device memory at `data`, queued on `stream` (a
 // cudaStream_t), as a DeviceArray that owns (and frees) it. Throws without a CUDA build.

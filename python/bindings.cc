@@ -111,7 +111,7 @@ std::unique_ptr<Simulator> make_simulator(std::shared_ptr<Model> model, int num_
 py::object state_view(py::handle self, const FieldSpec& spec) {
   const Simulator& sim = self.cast<const Simulator&>();
   const FieldRef ref = sim.field(spec.name);
-  return field_view(ref, field_dims(spec.factors, sim.model().size, ref.count, true), self);
+  return field_view(ref, field_dims(spec.factors, sim.model().size, ref.count, true), self, &sim);
 }
 
 // sim.<field> = value: copies value (broadcast like NumPy) into the field, in place.
@@ -323,6 +323,28 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
       .def_property_readonly("num_worlds", &Simulator::num_worlds)
       .def_property_readonly("device", [](const Simulator& self) { return device_name(self.device()); },
                              "'cpu' or 'cuda'")
+      .def(
+          "set_stream",
+          [](Simulator& self, py::object stream) {
+            // None, an int handle, or a stream object: torch.cuda.Stream (.cuda_stream), CuPy (.ptr)
+            py::object handle = stream;
+            if (py::hasattr(stream, "cuda_stream")) handle = stream.attr("cuda_stream");
+            else if (py::hasattr(stream, "ptr")) handle = stream.attr("ptr");
+            if (!handle.is_none() && !py::isinstance<py::int_>(handle))
+              throw py::type_error("Simulator.set_stream: expected None, an int CUDA stream handle, "
+                                   "or a stream object with .cuda_stream or .ptr; got " +
+                                   py::str(py::type::of(stream)).cast<std::string>());
+            const uintptr_t h = handle.is_none() ? 0 : handle.cast<uintptr_t>();
+            self.set_stream(reinterpret_cast<void*>(h));
+          },
+          py::arg("stream"),
+          "CUDA backend: queue every later forward/step/reset on `stream` (torch.cuda.Stream, a "
+          "CuPy stream, an int cudaStream_t, or None for the legacy default stream); calls return "
+          "once queued. Arrays handed out through DLPack order their consumer's stream after it. "
+          "No effect on the CPU backend.")
+      .def_property_readonly(
+          "stream", [](const Simulator& self) { return reinterpret_cast<uintptr_t>(self.stream()); },
+          "the CUDA stream handle set by set_stream, as an int (0: the legacy default stream)")
       .def_static("field_names", &Simulator::field_names, "names of every state field")
       .def(
           "field",

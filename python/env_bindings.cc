@@ -50,7 +50,8 @@ void bind_envs(py::module_& m) {
               shape.insert(shape.end(), dims.begin(), dims.end());
               return py_arrays::device_copy(data, shape, e.sim().stream());
             }
-            py::object view = py_arrays::field_view(FieldRef{data, n, dim, dim, 1, on_device}, dims, self);
+            py::object view = py_arrays::field_view(FieldRef{data, n, dim, dim, 1, on_device}, dims, self,
+                                                    &e.sim());
             return copy ? py::object(py::module_::import("numpy").attr("array")(view)) : view;
           },
           py::arg("name"), py::arg("copy") = false)

@@ -81,3 +81,36 @@ def test_env_dlpack_outputs_on_the_gpu_are_device_copies():
     out = env.step(torch.zeros(16, 8, device="cuda"))
     assert torch.equal(t, before)  # a copy, not a view of the env's buffer
     assert torch.from_dlpack(out[1]).shape == (16,)
+
+
+def test_simulator_on_a_torch_stream_orders_dlpack_consumers_after_it():
+    """The simulator queues on one torch stream; a consumer on another stream reads the state
+    through DLPack right after step() returns (the step still running): __dlpack__(stream=...)
+    makes the consumer wait, so it reads the finished state, not the one before."""
+    torch = pytest.importorskip("torch")
+    model = lockstep.load_mjcf(str(SHARED_MODELS / "ant.xml"))
+    sim = lockstep.Simulator(model, num_worlds=16384, device="cuda")
+    producer, consumer = torch.cuda.Stream(), torch.cuda.Stream()
+    sim.set_stream(producer)
+    assert sim.stream == producer.cuda_stream
+
+    def qpos():
+        q = sim.qpos
+        return q if isinstance(q, torch.Tensor) else torch.from_dlpack(q)
+
+    sim.step(20)
+    torch.cuda.synchronize()
+    expected = qpos().clone()
+    sim.reset()
+    torch.cuda.synchronize()
+    initial = qpos().clone()
+    with torch.cuda.stream(consumer):
+        sim.step(20)  # queued on `producer`; tens of ms of work
+        seen = qpos().clone()  # queued on `consumer`, after the wait on `producer`
+    torch.cuda.synchronize()
+    assert not torch.equal(expected, initial)
+    assert torch.equal(seen, expected)
+    with pytest.raises(TypeError, match="set_stream"):
+        sim.set_stream("default")
+    sim.set_stream(None)
+    assert sim.stream == 0
