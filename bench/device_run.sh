@@ -6,7 +6,9 @@
 # farama-notifications) as .deps/whl.
 # Usage: bash bench/device_run.sh OUTDIR [full|test|bench|core|quick]
 #   test: build, ptxas report, CUDA tests;  bench: the bench rows (building first if needed);
-#   full: both;  core: tests and the bench rows but Ant RK4 and the diagnostics;  quick: build and two Ant rows. The build lives in build-device/ (git-ignored)
+#   full: both;  core: tests and the bench rows but Ant RK4 and the diagnostics;
+#   verify: tests, two Ant rows, the env-vs-physics rows and memcheck;  quick: build and two
+#   Ant rows. The build lives in build-device/ (git-ignored)
 #   so that a test call and a bench call on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
@@ -32,7 +34,7 @@ cmake -S "$root" -B $build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
 cmake --build "$build" -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
 grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
 
-if [ "$mode" = full ] || [ "$mode" = test ] || [ "$mode" = core ]; then
+if [ "$mode" != bench ] && [ "$mode" != quick ]; then
 $build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
 python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
 PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -30 | tee "$out/pytest_cuda.txt"
@@ -44,12 +46,16 @@ if [ "$mode" = quick ]; then
   $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$json/ant_euler.json"
   exit 0
 fi
+if [ "$mode" = verify ]; then
+  $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 10 | tee "$out/bench.txt"
+else
 $bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$json/ant_euler.json" | tee "$out/bench.txt"
 [ "$mode" = core ] || $bench --model ant --num-worlds 4096,65536 --steps 4 --json "$json/ant_rk4.json" | tee -a "$out/bench.txt"
 $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid.json" | tee -a "$out/bench.txt"
 # Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
 python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
 $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
+fi
 # Env layer against physics alone on the env's own model (its integrator, frame_skip substeps).
 for env in ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2; do
   IFS=: read -r name file skip <<< "$env"
@@ -60,7 +66,7 @@ done
 shared="$root/../shared/models/gymnasium"
 sed 's/<option /<option solver="PGS" /' "$shared/ant.xml" > /tmp/ant_pgs.xml
 sed 's/<option \(.*\)\/>/<option \1><flag contact="disable"\/><\/option>/' "$shared/ant.xml" > /tmp/ant_nocontact.xml
-[ "$mode" = core ] || for variant in ant_pgs ant_nocontact; do
+{ [ "$mode" = core ] || [ "$mode" = verify ]; } || for variant in ant_pgs ant_nocontact; do
   $bench --model /tmp/$variant.xml --integrator euler --num-worlds 65536 --steps 10 | tail -1 | sed "s/^/$variant /" | tee -a "$out/bench.txt"
 done
 compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
