@@ -142,7 +142,7 @@ class Runner {
       EnvOptions eo;
       eo.num_envs = worlds;
       eo.device = device;
-      env_ = make_env(o.env, eo);
+      env_ = make_env(o.env, eo).take();
     }
     std::vector<float> range(2 * model->size.nu);
     for (int a = 0; a < model->size.nu; ++a) {
@@ -270,7 +270,7 @@ int run(Options o, Clock::time_point process_start) {
     // The env's own model and options (its integrator, frame_skip) are what is timed.
     if (o.integrator != "model") usage("--integrator does not apply to --env (the env's model decides)");
     EnvOptions probe;
-    const std::unique_ptr<VecEnv> env = make_env(o.env, probe);
+    const Env env = make_env(o.env, probe);
     o.substeps = static_cast<int>(std::lround(env->dt() / env->sim().model().opt.timestep));
     model = std::make_shared<Model>(env->sim().model());
     path = "the model of env " + o.env;

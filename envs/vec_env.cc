@@ -214,6 +214,7 @@ class TaskVecEnv final : public VecEnv {
   int act_dim() const override { return act_dim_; }
   const std::string& name() const override { return name_; }
   int num_envs() const override { return options_.num_envs; }
+  uint64_t seed() const override { return shared_.seed; }
   int max_episode_steps() const override { return config_.max_episode_steps; }
   double dt() const override { return sim_.model().opt.timestep * config_.frame_skip; }
   Device device() const override { return sim_.device(); }
@@ -242,7 +243,7 @@ std::unique_ptr<VecEnv> make_task(const std::string& name, const EnvOptions& opt
 
 std::vector<std::string> env_names() { return {"Ant", "HalfCheetah", "Humanoid", "Reacher"}; }
 
-std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& options) {
+Env make_env(const std::string& name, const EnvOptions& options) {
   if (options.num_envs < 1)
     throw std::invalid_argument("make_env: num_envs must be >= 1, got " +
                                 std::to_string(options.num_envs));
@@ -251,10 +252,10 @@ std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& opti
     return s;
   };
   const std::string key = lower(name);
-  if (key == "ant") return make_task<Ant>("Ant", options);
-  if (key == "halfcheetah") return make_task<HalfCheetah>("HalfCheetah", options);
-  if (key == "humanoid") return make_task<Humanoid>("Humanoid", options);
-  if (key == "reacher") return make_task<Reacher>("Reacher", options);
+  if (key == "ant") return Env(make_task<Ant>("Ant", options));
+  if (key == "halfcheetah") return Env(make_task<HalfCheetah>("HalfCheetah", options));
+  if (key == "humanoid") return Env(make_task<Humanoid>("Humanoid", options));
+  if (key == "reacher") return Env(make_task<Reacher>("Reacher", options));
   std::string known;
   for (const auto& n : env_names()) known += " " + n;
   throw std::invalid_argument("make_env: unknown environment '" + name + "'; available:" + known);

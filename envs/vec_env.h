@@ -55,6 +55,8 @@ class VecEnv {
   virtual ~VecEnv() = default;
   // Every env to a new episode; `seed` replaces the options' seed. Outputs obs (reward etc. 0).
   virtual void reset(uint64_t seed) = 0;
+  // The seed of the last reset (initially EnvOptions::seed).
+  virtual uint64_t seed() const = 0;
   // actions: (num_envs, act_dim) float32 in the env's memory space. NaN/inf policy: on the CPU
   // step() throws std::invalid_argument naming the first offending env and nothing is stepped;
   // on the GPU (no host sync) a non-finite entry acts as 0 and sets action_nonfinite[env].
@@ -71,10 +73,37 @@ class VecEnv {
   virtual Device device() const = 0;
 };
 
+// A batched env as make_env returns it, owning its VecEnv: env.reset(), env.step(actions,
+// stream), env.buffers(); every other VecEnv member through env->.
+class Env {
+ public:
+  explicit Env(std::unique_ptr<VecEnv> impl) : impl_(std::move(impl)) {}
+  // Every env to a new episode, with the current seed (EnvOptions::seed until reset(seed)).
+  void reset() { impl_->reset(impl_->seed()); }
+  void reset(uint64_t seed) { impl_->reset(seed); }
+  void step(const float* actions) { impl_->step(actions); }
+  // CUDA: this step and all later work of the env (and its sim) are queued on `stream` (a
+  // cudaStream_t; nullptr: the legacy default stream), so the caller reads the buffers on that
+  // stream without a host sync. Ignored on the CPU backend.
+  void step(const float* actions, void* stream) {
+    impl_->sim().set_stream(stream);
+    impl_->step(actions);
+  }
+  const EnvBuffers& buffers() const { return impl_->buffers(); }
+  Simulator& sim() { return impl_->sim(); }
+  VecEnv* operator->() const { return impl_.get(); }
+  VecEnv& operator*() const { return *impl_; }
+  // Hands the VecEnv over (the Python bindings hold it this way).
+  std::unique_ptr<VecEnv> take() && { return std::move(impl_); }
+
+ private:
+  std::unique_ptr<VecEnv> impl_;
+};
+
 // Available environment names.
 std::vector<std::string> env_names();
 // `name` matches env_names() case-insensitively. Throws std::invalid_argument for an unknown
 // name or keyword.
-std::unique_ptr<VecEnv> make_env(const std::string& name, const EnvOptions& options);
+Env make_env(const std::string& name, const EnvOptions& options);
 
 }  // namespace lockstep

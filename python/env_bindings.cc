@@ -79,7 +79,7 @@ void bind_envs(py::module_& m) {
         o.autoreset = same_step ? Autoreset::same_step : Autoreset::next_step;
         o.kwargs = kwargs;
         o.domain_randomization = domain_randomization;
-        return make_env(name, o);
+        return make_env(name, o).take();
       },
       py::arg("name"), py::arg("num_envs"), py::arg("device"), py::arg("seed"),
       py::arg("same_step"), py::arg("kwargs"), py::arg("domain_randomization"));

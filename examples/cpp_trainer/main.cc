@@ -25,8 +25,8 @@ int main(int argc, char** argv) {
     options.device = lockstep::parse_device(argc > 3 ? argv[3] : "cpu");
     options.seed = 1;
     const int steps = argc > 4 ? std::stoi(argv[4]) : 200;
-    std::unique_ptr<lockstep::VecEnv> env = lockstep::make_env(name, options);
-    env->reset(options.seed);
+    lockstep::Env env = lockstep::make_env(name, options);
+    env.reset();
 
     const int n = env->num_envs(), nu = env->act_dim();
     const bool gpu = env->device() == lockstep::Device::cuda;
@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
         act = device_actions;
       }
 #endif
-      env->step(act);
-      const lockstep::EnvBuffers& b = env->buffers();
+      env.step(act);
+      const lockstep::EnvBuffers& b = env.buffers();
       fetch(b.reward, reward);
       fetch(b.done, done);
       fetch(b.episode_return, ret);

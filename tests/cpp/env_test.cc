@@ -36,6 +36,23 @@ TEST(Env, AntStepsAndAutoResets) {
   }
 }
 
+TEST(Env, TrainerStoryAsWritten) {
+  // ../shared/USER_STORIES.md, "The C++ trainer", on the CPU backend (the stream is ignored).
+  auto env = lockstep::make_env("Humanoid", {.num_envs = 8, .device = lockstep::Device::cpu, .seed = 1});
+  env.reset();
+  std::vector<float> obs_seed1(env.buffers().obs, env.buffers().obs + 8 * env->obs_dim());
+  std::vector<float> actions(8 * env->act_dim(), 0.1f);
+  void* stream = nullptr;
+  env.step(actions.data(), stream);
+  EXPECT_EQ(env.buffers().episode_length[0], 1.0f);
+  EXPECT_TRUE(std::isfinite(env.buffers().reward[7]));
+  // reset() is reset(options.seed): the same first observations as an explicit reset(1)
+  auto other = make_env("Humanoid", {.num_envs = 8, .device = Device::cpu, .seed = 5});
+  other.reset(1);
+  EXPECT_EQ(other->seed(), 1u);
+  for (size_t k = 0; k < obs_seed1.size(); ++k) ASSERT_EQ(other.buffers().obs[k], obs_seed1[k]);
+}
+
 TEST(Env, NonFiniteActionsAreRejectedOnTheCpu) {
   EnvOptions o;
   o.num_envs = 2;
