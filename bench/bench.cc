@@ -263,6 +263,24 @@ double copy_bandwidth_gbps() {
 #endif
 }
 
+// A JSON string literal: quotes, backslashes and control characters escaped.
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
 int run(Options o, Clock::time_point process_start) {
   std::string path;
   std::shared_ptr<Model> model;
@@ -344,9 +362,11 @@ int run(Options o, Clock::time_point process_start) {
   if (!o.json.empty()) {
     std::ofstream f(o.json);
     if (!f) throw std::runtime_error("--json: cannot write '" + o.json + "'");
-    f << "{\n  \"command\": \"" << o.command_line << "\",\n  \"model\": \"" << path
-      << "\",\n  \"integrator\": \"" << integ << "\",\n  \"timestep\": " << model->opt.timestep
-      << ",\n  \"device\": \"" << device_name << "\",\n  \"copy_bandwidth_gbps\": " << copy_gbps
+    f << "{\n  \"command\": " << json_string(o.command_line) << ",\n  \"model\": "
+      << json_string(path) << ",\n  \"model_name\": " << json_string(model->model_name)
+      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"integrator\": \"" << integ
+      << "\",\n  \"timestep\": " << model->opt.timestep
+      << ",\n  \"device\": " << json_string(device_name) << ",\n  \"copy_bandwidth_gbps\": " << copy_gbps
       << ",\n  \"first_step_seconds\": " << first_step_s << ",\n  \"steps\": " << o.steps
       << ",\n  \"substeps\": " << o.substeps << ",\n  \"repeats\": " << o.repeats
       << ",\n  \"bytes_per_world_step\": " << bytes_per_world_step << ",\n  \"rows\": [\n";

@@ -32,7 +32,7 @@ ctest --test-dir build --output-on-failure --no-tests=error -j "$LS_JOBS" || fai
 
 ls_log "pytest tests/python"
 set +e
-"$LS_PY" -m pytest tests/python -q -p no:cacheprovider
+LOCKSTEP_BENCH_BIN="$LS_ROOT/build/bench/lockstep-bench" "$LS_PY" -m pytest tests/python -q -p no:cacheprovider
 rc=$?
 set -e
 case $rc in
