@@ -7,7 +7,8 @@
 # Usage: bash bench/device_run.sh OUTDIR [full|test|bench|core|quick]
 #   test: build, ptxas report, CUDA tests;  bench: the bench rows (building first if needed);
 #   full: both;  core: tests and the bench rows but Ant RK4 and the diagnostics;
-#   verify: tests, two Ant rows, the env-vs-physics rows and memcheck;  quick: build and two
+#   verify: tests, two Ant rows, the env-vs-physics rows and memcheck;  lean: CUDA tests, the
+#   Ant and Reacher env-vs-physics rows and the env memcheck (for a short budget);  quick: build and two
 #   Ant rows. The build lives in build-device/ (git-ignored)
 #   so that a test call and a bench call on the same warm machine share it.
 set -uo pipefail
@@ -35,13 +36,25 @@ cmake --build "$build" -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/
 grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
 
 if [ "$mode" != bench ] && [ "$mode" != quick ]; then
-$build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
+filter='*Cuda*:Env*'
+[ "$mode" = lean ] && filter='*Cuda*'
+$build/tests/cpp/lockstep_tests --gtest_filter="$filter" 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
 python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
 PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -30 | tee "$out/pytest_cuda.txt"
 fi
 [ "$mode" = test ] && exit 0
 
 bench=$build/bench/lockstep-bench
+if [ "$mode" = lean ]; then
+  for env in ant:ant:5 reacher:reacher:2; do
+    IFS=: read -r name file skip <<< "$env"
+    $bench --env "$name" --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
+    $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
+  done
+  compute-sanitizer --tool memcheck $bench --env humanoid --num-worlds 64 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
+  grep -E "ERROR SUMMARY" "$out/memcheck.txt"
+  exit 0
+fi
 if [ "$mode" = quick ]; then
   $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$json/ant_euler.json"
   exit 0
