@@ -4,13 +4,16 @@
 # libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps;
 # ../shared/models travels as .deps/shared/models, and wheels the image lacks (gymnasium,
 # farama-notifications) as .deps/whl.
-# Usage: bash bench/device_run.sh OUTDIR [full|test|bench|core|quick]
-#   test: build, ptxas report, CUDA tests;  bench: the bench rows (building first if needed);
-#   full: both;  core: tests and the bench rows but Ant RK4 and the diagnostics;
-#   verify: tests, two Ant rows, the env-vs-physics rows and memcheck;  lean: CUDA tests, the
-#   Ant and Reacher env-vs-physics rows and the env memcheck (for a short budget);  quick: build and two
-#   Ant rows. The build lives in build-device/ (git-ignored)
-#   so that a test call and a bench call on the same warm machine share it.
+# Usage: bash bench/device_run.sh OUTDIR [MODE]
+#   full (default)  build, ptxas report, CUDA tests, every bench row, memcheck
+#   test            build, ptxas report, CUDA tests
+#   bench           every bench row and memcheck (building first if needed)
+#   core            full without the Ant RK4 row and the diagnostics
+#   verify          tests, two Ant rows, the env-vs-physics rows, memcheck
+#   lean            CUDA tests, the Reacher and Ant env-vs-physics rows, env memcheck
+#   minimal         GPU pytest first, then lean's rows, each target built only when needed
+#   quick           build and two Ant rows
+# The build lives in build-device/ (git-ignored), so calls on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
@@ -32,10 +35,21 @@ cmake -S "$root" -B $build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
   -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" \
   -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
   -DTINYXML2_INCLUDE_DIR="$deps/usr/include" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+if [ "$mode" = minimal ]; then
+  # the Python module first (GPU pytest), then the bench: each result as early as it can come
+  cmake --build "$build" -j 16 --target _lockstep > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
+  python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
+  PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -30 | tee "$out/pytest_cuda.txt"
+  cmake --build "$build" -j 16 --target lockstep-bench >> "$out/build.log" 2>&1 || exit 1
+  grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
+  mode=lean
+  skip_tests=1
+else
 cmake --build "$build" -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
 grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
+fi
 
-if [ "$mode" != bench ] && [ "$mode" != quick ]; then
+if [ "$mode" != bench ] && [ "$mode" != quick ] && [ -z "${skip_tests:-}" ]; then
 filter='*Cuda*:Env*'
 [ "$mode" = lean ] && filter='*Cuda*'
 $build/tests/cpp/lockstep_tests --gtest_filter="$filter" 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
@@ -46,7 +60,7 @@ fi
 
 bench=$build/bench/lockstep-bench
 if [ "$mode" = lean ]; then
-  for env in ant:ant:5 reacher:reacher:2; do
+  for env in reacher:reacher:2 ant:ant:5; do
     IFS=: read -r name file skip <<< "$env"
     $bench --env "$name" --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
     $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
