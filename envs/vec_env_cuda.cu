@@ -11,7 +11,7 @@ namespace lockstep {
 namespace {
 
 template <class Task>
-__global__ void __launch_bounds__(kBlock, kMinBlocksPerSm) env_step_kernel(const __grid_constant__ ModelView m,
+__global__ void env_step_kernel(const __grid_constant__ ModelView m,
                                 const __grid_constant__ StateView s,
                                 const typename Task::Config c, EnvBuffers b,
                                 const float* actions, const __grid_constant__ EnvShared e) {

@@ -29,7 +29,7 @@ __global__ void forward_kernel(const __grid_constant__ ModelView m, const __grid
   if (w < s.num_worlds) forward(m, s.world(w));
 }
 
-__global__ void __launch_bounds__(kBlock, kMinBlocksPerSm) step_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s, int nstep) {
+__global__ void step_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s, int nstep) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w >= s.num_worlds) return;
   const Data d = s.world(w);
