@@ -167,24 +167,36 @@ void order_consumer_after_producer(const DeviceArray& a, const py::object& strea
                             "legacy default stream, 2 for the per-thread default stream, or a handle");
     consumer = v == 1 ? cudaStreamLegacy : v == 2 ? cudaStreamPerThread : reinterpret_cast<cudaStream_t>(v);
   }
-  auto producer = static_cast<cudaStream_t>(a.producer_stream());
-  const bool same = producer == consumer || (producer == nullptr && consumer == cudaStreamLegacy);
-  if (same) return;
-  auto check = [](cudaError_t err, const char* what) {
-    if (err != cudaSuccess) {
-      cudaGetLastError();
-      throw std::runtime_error(std::string("__dlpack__: ") + what + ": " + cudaGetErrorString(err));
-    }
-  };
-  cudaEvent_t queued;
-  check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming), "cudaEventCreate");
-  check(cudaEventRecord(queued, producer), "cudaEventRecord (producer stream)");
-  check(cudaStreamWaitEvent(consumer, queued, 0), "cudaStreamWaitEvent (consumer stream)");
-  cudaEventDestroy(queued);  // the wait keeps what it needs
+  stream_wait(consumer, a.producer_stream(), "__dlpack__");
 #else
   (void)a, (void)stream;
 #endif
 }
+
+}  // namespace
+
+void stream_wait(void* consumer, void* producer, const char* who) {
+#ifdef LOCKSTEP_HAVE_CUDA
+  auto normal = [](void* s) { return s == nullptr ? cudaStreamLegacy : static_cast<cudaStream_t>(s); };
+  const cudaStream_t c = normal(consumer), p = normal(producer);
+  if (c == p) return;
+  auto check = [who](cudaError_t err, const char* what) {
+    if (err != cudaSuccess) {
+      cudaGetLastError();
+      throw std::runtime_error(std::string(who) + ": " + what + ": " + cudaGetErrorString(err));
+    }
+  };
+  cudaEvent_t queued;
+  check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming), "cudaEventCreate");
+  check(cudaEventRecord(queued, p), "cudaEventRecord (producer stream)");
+  check(cudaStreamWaitEvent(c, queued, 0), "cudaStreamWaitEvent (consumer stream)");
+  cudaEventDestroy(queued);  // the wait keeps what it needs
+#else
+  (void)consumer, (void)producer, (void)who;
+#endif
+}
+
+namespace {
 
 py::tuple to_tuple(const std::vector<py::ssize_t>& v) {
   py::tuple t(v.size());

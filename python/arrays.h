@@ -56,6 +56,11 @@ py::object field_view(const FieldRef& ref, const std::vector<py::ssize_t>& dims,
 // cudaStream_t), as a DeviceArray that owns (and frees) it. Throws without a CUDA build.
 py::object device_copy(const float* data, const std::vector<py::ssize_t>& shape, void* stream);
 
+// Makes stream `consumer` wait (on the GPU, no host sync) for the work queued so far on stream
+// `producer` (cudaStream_t values; nullptr is the legacy default stream). No-op for the same
+// stream or without CUDA. `who` prefixes the error message of a failing CUDA call.
+void stream_wait(void* consumer, void* producer, const char* who);
+
 // Registers DeviceArray in module m.
 void bind_device_array(py::module_& m);
 

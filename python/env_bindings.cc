@@ -17,11 +17,18 @@ void bind_envs(py::module_& m) {
         e.reset(seed);
       })
       // actions: address of a C-contiguous float32 (num_envs, act_dim) array in the env's
-      // memory space; checked by lockstep/envs.py.
-      .def("step_ptr", [](VecEnv& e, uintptr_t actions) {
-        py::gil_scoped_release release;
-        e.step(reinterpret_cast<const float*>(actions));
-      })
+      // memory space; checked by lockstep/envs.py. actions_stream (GPU): the stream the actions
+      // were written on (torch's current stream); the step waits for it, no host sync.
+      .def(
+          "step_ptr",
+          [](VecEnv& e, uintptr_t actions, uintptr_t actions_stream) {
+            if (e.device() == Device::cuda)
+              py_arrays::stream_wait(e.sim().stream(), reinterpret_cast<void*>(actions_stream),
+                                     "step");
+            py::gil_scoped_release release;
+            e.step(reinterpret_cast<const float*>(actions));
+          },
+          py::arg("actions"), py::arg("actions_stream") = 0)
       // A view of an output buffer (NumPy on the CPU, torch or DeviceArray on the GPU), or with
       // copy=True a DLPack-capable copy (NumPy, or a DeviceArray owning device memory).
       .def(

@@ -210,7 +210,10 @@ class LockstepVectorEnv(_VectorEnv):
 
     def step(self, actions):
         """One env step of every env: (obs, reward, terminated, truncated, info)."""
-        self._env.step_ptr(self._action_pointer(actions))
+        pointer = self._action_pointer(actions)
+        # GPU: the step waits for the stream the actions were written on (torch's current one).
+        producer = _torch.cuda.current_stream(self._keep.device).cuda_stream if self._on_device else 0
+        self._env.step_ptr(pointer, producer)
         reward = self._out("reward")
         terminated = self._flag("terminated")
         truncated = self._flag("truncated")

@@ -114,3 +114,23 @@ def test_simulator_on_a_torch_stream_orders_dlpack_consumers_after_it():
         sim.set_stream("default")
     sim.set_stream(None)
     assert sim.stream == 0
+
+
+def test_env_step_waits_for_actions_written_on_a_side_stream():
+    """Actions written on a torch side stream behind a long GPU sleep: the env step (on the
+    simulator's stream) must wait for them, so it steps with the final actions."""
+    torch = pytest.importorskip("torch")
+    env = lockstep.make("Reacher", num_envs=4096, device="cuda", seed=0)
+    ref = lockstep.make("Reacher", num_envs=4096, device="cuda", seed=0)
+    env.reset(seed=0)
+    ref.reset(seed=0)
+    expected, *_ = ref.step(torch.full((4096, 2), 0.5, device="cuda"))
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        actions = torch.zeros(4096, 2, device="cuda")
+        torch.cuda._sleep(100_000_000)  # ~50 ms of GPU time queued before the real actions
+        actions.fill_(0.5)
+        obs, *_ = env.step(actions)
+        seen = obs.clone()
+    torch.cuda.synchronize()
+    assert torch.equal(seen, expected.clone())
