@@ -98,37 +98,47 @@ def _angle(a, b):
     return float(np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b)))
 
 
-def _compare_states(xml, qs):
-    """Per state of one model: (count equal, [(|ddist|, |dpos|, normal angle, t1 angle), ...])."""
-    m = mujoco.MjModel.from_xml_string(xml)
-    d = mujoco.MjData(m)
+def _lockstep_contacts(xml, qs):
+    """Lockstep's contacts at each state of one model: per state the active slots' arrays
+    {"dist": (k,), "pos": (k, 3), "frame": (k, 9)}."""
     sim = lockstep.Simulator(lockstep.load_mjcf(xml), num_worlds=len(qs))
     qpos = np.asarray(sim.qpos)
     for w, q in enumerate(qs):
         qpos[w] = q
     sim.forward()
     n = len(qs)
-    active = np.asarray(sim.contact_active).reshape(n, -1)
+    active = np.asarray(sim.contact_active).reshape(n, -1) > 0
     dist = np.asarray(sim.contact_dist).reshape(n, -1)
     pos = np.asarray(sim.contact_pos).reshape(n, -1, 3)
     frame = np.asarray(sim.contact_frame).reshape(n, -1, 9)
     ncon = np.asarray(sim.ncon).reshape(n)
+    out = []
+    for w in range(n):
+        slots = np.flatnonzero(active[w])
+        assert ncon[w] == len(slots)
+        out.append({"dist": dist[w, slots], "pos": pos[w, slots], "frame": frame[w, slots]})
+    return out
+
+
+def _compare_states(xml, qs):
+    """Per state of one model: (count equal, [(|ddist|, |dpos|, normal angle, t1 angle), ...])."""
+    m = mujoco.MjModel.from_xml_string(xml)
+    d = mujoco.MjData(m)
     results = []
-    for w, q in enumerate(qs):
+    for q, mine in zip(qs, _lockstep_contacts(xml, qs)):
         d.qpos[:] = q
         mujoco.mj_forward(m, d)
-        slots = list(np.flatnonzero(active[w] > 0))
-        assert ncon[w] == len(slots)
+        slots = list(range(len(mine["dist"])))
         errs = []
         if d.ncon == len(slots):
             for i in range(d.ncon):
                 c = d.contact[i]
-                j = min(slots, key=lambda k: np.linalg.norm(pos[w, k] - c.pos))
+                j = min(slots, key=lambda k: np.linalg.norm(mine["pos"][k] - c.pos))
                 slots.remove(j)
-                errs.append((abs(dist[w, j] - c.dist), np.linalg.norm(pos[w, j] - c.pos),
-                             _angle(frame[w, j, :3], c.frame[:3]),
-                             _angle(frame[w, j, 3:6], c.frame[3:6])))
-        results.append((d.ncon == int(ncon[w]), errs))
+                errs.append((abs(mine["dist"][j] - c.dist), np.linalg.norm(mine["pos"][j] - c.pos),
+                             _angle(mine["frame"][j, :3], c.frame[:3]),
+                             _angle(mine["frame"][j, 3:6], c.frame[3:6])))
+        results.append((d.ncon == len(mine["dist"]), errs))
     return results
 
 
@@ -229,20 +239,14 @@ def test_capsule_box_differs_only_where_two_points_coincide():
         for xml, qs in _configurations("capsule", "box", rng, 1):
             m = mujoco.MjModel.from_xml_string(xml)
             d = mujoco.MjData(m)
-            sim = lockstep.Simulator(lockstep.load_mjcf(xml), num_worlds=len(qs))
-            np.asarray(sim.qpos)[:] = qs
-            sim.forward()
-            n = len(qs)
-            active = np.asarray(sim.contact_active).reshape(n, -1) > 0
-            pos = np.asarray(sim.contact_pos).reshape(n, -1, 3)
-            dist = np.asarray(sim.contact_dist).reshape(n, -1)
+            contacts = _lockstep_contacts(xml, qs)
             for w, (ok, _) in enumerate(_compare_states(xml, qs)):
                 if ok:
                     continue
                 mismatched += 1
                 d.qpos[:] = qs[w]
                 mujoco.mj_forward(m, d)
-                mine = [(dist[w, k], pos[w, k]) for k in np.flatnonzero(active[w])]
+                mine = list(zip(contacts[w]["dist"], contacts[w]["pos"]))
                 theirs = [(d.contact[i].dist, d.contact[i].pos) for i in range(d.ncon)]
                 two, one = (mine, theirs) if len(mine) == 2 else (theirs, mine)
                 assert len(two) == 2 and len(one) == 1, (len(mine), len(theirs))
