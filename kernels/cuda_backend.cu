@@ -18,7 +18,6 @@
 namespace lockstep {
 namespace {
 
-
 __global__ void params_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
   if (w < s.num_worlds) default_params(m, s.world(w));

@@ -173,31 +173,6 @@ void order_consumer_after_producer(const DeviceArray& a, const py::object& strea
 #endif
 }
 
-}  // namespace
-
-void stream_wait(void* consumer, void* producer, const char* who) {
-#ifdef LOCKSTEP_HAVE_CUDA
-  auto normal = [](void* s) { return s == nullptr ? cudaStreamLegacy : static_cast<cudaStream_t>(s); };
-  const cudaStream_t c = normal(consumer), p = normal(producer);
-  if (c == p) return;
-  auto check = [who](cudaError_t err, const char* what) {
-    if (err != cudaSuccess) {
-      cudaGetLastError();
-      throw std::runtime_error(std::string(who) + ": " + what + ": " + cudaGetErrorString(err));
-    }
-  };
-  cudaEvent_t queued;
-  check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming), "cudaEventCreate");
-  check(cudaEventRecord(queued, p), "cudaEventRecord (producer stream)");
-  check(cudaStreamWaitEvent(c, queued, 0), "cudaStreamWaitEvent (consumer stream)");
-  cudaEventDestroy(queued);  // the wait keeps what it needs
-#else
-  (void)consumer, (void)producer, (void)who;
-#endif
-}
-
-namespace {
-
 py::tuple to_tuple(const std::vector<py::ssize_t>& v) {
   py::tuple t(v.size());
   for (size_t k = 0; k < v.size(); ++k) t[k] = v[k];
@@ -319,6 +294,27 @@ py::object device_copy(const float* data, const std::vector<py::ssize_t>& shape,
 #else
   (void)data, (void)shape, (void)stream;
   throw std::runtime_error("device_copy: this build has no CUDA backend");
+#endif
+}
+
+void stream_wait(void* consumer, void* producer, const char* who) {
+#ifdef LOCKSTEP_HAVE_CUDA
+  auto normal = [](void* s) { return s == nullptr ? cudaStreamLegacy : static_cast<cudaStream_t>(s); };
+  const cudaStream_t c = normal(consumer), p = normal(producer);
+  if (c == p) return;
+  auto check = [who](cudaError_t err, const char* what) {
+    if (err != cudaSuccess) {
+      cudaGetLastError();
+      throw std::runtime_error(std::string(who) + ": " + what + ": " + cudaGetErrorString(err));
+    }
+  };
+  cudaEvent_t queued;
+  check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming), "cudaEventCreate");
+  check(cudaEventRecord(queued, p), "cudaEventRecord (producer stream)");
+  check(cudaStreamWaitEvent(c, queued, 0), "cudaStreamWaitEvent (consumer stream)");
+  cudaEventDestroy(queued);  // the wait keeps what it needs
+#else
+  (void)consumer, (void)producer, (void)who;
 #endif
 }
 

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
 
     const int n = env->num_envs(), nu = env->act_dim();
     const bool gpu = env->device() == lockstep::Device::cuda;
-    std::vector<float> actions(static_cast<size_t>(n) * nu), reward(n), done(n), ret(n), len(n);
+    std::vector<float> actions(static_cast<size_t>(n) * nu), reward(n), done(n), ret(n);
     float* device_actions = nullptr;
 #ifdef LOCKSTEP_HAVE_CUDA
     if (gpu && cudaMalloc(&device_actions, actions.size() * sizeof(float)) != cudaSuccess)
