@@ -8,15 +8,14 @@
 #   full (default)  build, ptxas report, CUDA tests, every bench row, memcheck
 #   test            build, ptxas report, CUDA tests
 #   bench           every bench row and memcheck (building first if needed)
-#   core            full without the Ant RK4 row and the diagnostics
-#   verify          tests, two Ant rows, the env-vs-physics rows, memcheck
-#   lean            CUDA tests, the Reacher and Ant env-vs-physics rows, env memcheck
-#   minimal         GPU pytest first, then lean's rows, each target built only when needed
+#   minimal         for a short budget: GPU pytest first (only the Python module built), then
+#                   the Reacher and Ant env-vs-physics rows and the env memcheck
 #   quick           build and two Ant rows
 # The build lives in build-device/ (git-ignored), so calls on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
+case "$mode" in full|test|bench|minimal|quick) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
 deps=/tmp/deps
@@ -35,67 +34,68 @@ cmake -S "$root" -B $build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
   -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" \
   -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
   -DTINYXML2_INCLUDE_DIR="$deps/usr/include" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
-if [ "$mode" = minimal ]; then
-  # the Python module first (GPU pytest), then the bench: each result as early as it can come
-  cmake --build "$build" -j 16 --target _lockstep > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
+build_targets() {  # build_targets [TARGET...]: all targets without arguments
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$build" -j 16 "${targets[@]}" >> "$out/build.log" 2>&1 ||
+    { grep -E "error" "$out/build.log" | head -30; exit 1; }
+  grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
+}
+gpu_pytest() {
   python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
   PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -30 | tee "$out/pytest_cuda.txt"
-  cmake --build "$build" -j 16 --target lockstep-bench >> "$out/build.log" 2>&1 || exit 1
-  grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
-  mode=lean
-  skip_tests=1
-else
-cmake --build "$build" -j 16 > "$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" | head -30; exit 1; }
-grep -A4 "Compiling entry function" "$out/build.log" | grep -E "entry|Used|spill" > "$out/ptxas.txt"
-fi
-
-if [ "$mode" != bench ] && [ "$mode" != quick ] && [ -z "${skip_tests:-}" ]; then
-filter='*Cuda*:Env*'
-[ "$mode" = lean ] && filter='*Cuda*'
-$build/tests/cpp/lockstep_tests --gtest_filter="$filter" 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
-python3 -m pip install -q --no-index --no-deps --target /tmp/site "$root"/.deps/whl/*.whl
-PYTHONPATH=$build/python:/tmp/site python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_cuda.py" 2>&1 | tail -30 | tee "$out/pytest_cuda.txt"
-fi
-[ "$mode" = test ] && exit 0
-
-bench=$build/bench/lockstep-bench
-if [ "$mode" = lean ]; then
-  for env in reacher:reacher:2 ant:ant:5; do
+}
+# Env layer against physics alone on the env's own model (its integrator, frame_skip substeps).
+# Arguments: env:model_file:frame_skip ...
+env_rows() {
+  for env in "$@"; do
     IFS=: read -r name file skip <<< "$env"
-    $bench --env "$name" --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
-    $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
+    $bench --env "$name" --num-worlds 4096,65536 --steps 6 --json "$json/env_$name.json" | tee -a "$out/bench.txt"
+    $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 --json "$json/physics_$name.json" | tee -a "$out/bench.txt"
   done
-  compute-sanitizer --tool memcheck $bench --env humanoid --num-worlds 64 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
+}
+env_memcheck() {
+  compute-sanitizer --tool memcheck $bench --env humanoid --num-worlds 64 --steps 2 --repeats 1 >> "$out/memcheck.txt" 2>&1
+}
+bench=$build/bench/lockstep-bench
+: > "$out/build.log"
+
+if [ "$mode" = minimal ]; then
+  # each result as early as it can come: the Python module first, the bench after
+  build_targets _lockstep
+  gpu_pytest
+  build_targets lockstep-bench
+  env_rows reacher:reacher:2 ant:ant:5
+  env_memcheck
   grep -E "ERROR SUMMARY" "$out/memcheck.txt"
   exit 0
 fi
+
+build_targets
+if [ "$mode" = full ] || [ "$mode" = test ]; then
+  $build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
+  gpu_pytest
+fi
+[ "$mode" = test ] && exit 0
+
 if [ "$mode" = quick ]; then
   $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$json/ant_euler.json"
   exit 0
 fi
-if [ "$mode" = verify ]; then
-  $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 10 | tee "$out/bench.txt"
-else
 $bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$json/ant_euler.json" | tee "$out/bench.txt"
-[ "$mode" = core ] || $bench --model ant --num-worlds 4096,65536 --steps 4 --json "$json/ant_rk4.json" | tee -a "$out/bench.txt"
+$bench --model ant --num-worlds 4096,65536 --steps 4 --json "$json/ant_rk4.json" | tee -a "$out/bench.txt"
 $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid.json" | tee -a "$out/bench.txt"
 # Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
 python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
 $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
-fi
-# Env layer against physics alone on the env's own model (its integrator, frame_skip substeps).
-for env in ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2; do
-  IFS=: read -r name file skip <<< "$env"
-  $bench --env "$name" --num-worlds 4096,65536 --steps 6 --json "$json/env_$name.json" | tee -a "$out/bench.txt"
-  $bench --model "$root/models/$file.xml" --substeps "$skip" --num-worlds 4096,65536 --steps 6 --json "$json/physics_$name.json" | tee -a "$out/bench.txt"
-done
+env_rows ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2
 # Diagnostics: where Ant's time goes (same file with one option changed).
 shared="$root/../shared/models/gymnasium"
 sed 's/<option /<option solver="PGS" /' "$shared/ant.xml" > /tmp/ant_pgs.xml
 sed 's/<option \(.*\)\/>/<option \1><flag contact="disable"\/><\/option>/' "$shared/ant.xml" > /tmp/ant_nocontact.xml
-{ [ "$mode" = core ] || [ "$mode" = verify ]; } || for variant in ant_pgs ant_nocontact; do
+for variant in ant_pgs ant_nocontact; do
   $bench --model /tmp/$variant.xml --integrator euler --num-worlds 65536 --steps 10 | tail -1 | sed "s/^/$variant /" | tee -a "$out/bench.txt"
 done
 compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
-compute-sanitizer --tool memcheck $bench --env humanoid --num-worlds 64 --steps 2 --repeats 1 >> "$out/memcheck.txt" 2>&1
+env_memcheck
 grep -E "ERROR SUMMARY" "$out/memcheck.txt"
