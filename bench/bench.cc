@@ -7,7 +7,9 @@
 // launch), timed with CUDA events on the GPU and a steady clock on the CPU; the median is
 // reported. "GB/s" divides an estimate of the state bytes a physics step moves (every float
 // of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
-// lower bound of memory traffic, set beside the device's measured copy bandwidth.
+// lower bound of memory traffic, set beside the device's measured copy bandwidth. "iters",
+// "ncon" and "nefc" are world means after the last timed step: constraint-solver iterations,
+// active contacts and active constraint rows (what the solver's cost scales with).
 #include <algorithm>
 #include <cmath>
 #include <chrono>
@@ -127,6 +129,7 @@ struct Row {
   int worlds;
   double seconds;  // median time of `steps` env steps
   double env_sps, physics_sps, ns_per_world_step, gbps;
+  double solver_iterations, contacts, constraint_rows;  // world means after the last step
 };
 
 // Times R repeats of `steps` env steps; returns the median in seconds. Physics alone
@@ -212,6 +215,23 @@ class Runner {
     const auto t0 = Clock::now();
     env_steps(o_.steps);
     return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  // Mean over worlds of a one-entry state field (solver_niter, ncon, nefc) as it stands now.
+  double world_mean(const char* name) {
+    const FieldRef f = sim().field(name);
+    std::vector<float> v(f.num_worlds);
+#ifdef LOCKSTEP_HAVE_CUDA
+    if (f.on_device) {
+      cuda_check(cudaMemcpy2D(v.data(), sizeof(float), f.data, f.world_stride * sizeof(float),
+                              sizeof(float), f.num_worlds, cudaMemcpyDeviceToHost),
+                 "cudaMemcpy2D (bench statistics)");
+    }
+#endif
+    if (!f.on_device)
+      for (int w = 0; w < f.num_worlds; ++w) v[w] = f.data[w * f.world_stride];
+    double sum = 0;
+    for (float x : v) sum += x;
+    return sum / f.num_worlds;
   }
   double median(int repeats) {
     std::vector<double> t;
@@ -337,8 +357,8 @@ int run(Options o, Clock::time_point process_start) {
                 o.env.c_str());
   std::printf("%d env steps x %d substeps per repeat, median of %d\n", o.steps, o.substeps,
               o.repeats);
-  std::printf("%10s %14s %16s %14s %10s\n", "worlds", "env steps/s", "physics steps/s",
-              "ns/world-step", "GB/s");
+  std::printf("%10s %14s %16s %14s %10s %8s %8s %8s\n", "worlds", "env steps/s",
+              "physics steps/s", "ns/world-step", "GB/s", "iters", "ncon", "nefc");
 
   std::vector<Row> rows;
   for (int n : o.num_worlds) {
@@ -353,9 +373,13 @@ int run(Options o, Clock::time_point process_start) {
     r.physics_sps = r.env_sps * o.substeps;
     r.ns_per_world_step = 1e9 / r.physics_sps;
     r.gbps = bytes_per_world_step * r.physics_sps / 1e9;
+    r.solver_iterations = runner.world_mean("solver_niter");
+    r.contacts = runner.world_mean("ncon");
+    r.constraint_rows = runner.world_mean("nefc");
     rows.push_back(r);
-    std::printf("%10d %14.3e %16.3e %14.2f %10.1f\n", n, r.env_sps, r.physics_sps,
-                r.ns_per_world_step, r.gbps);
+    std::printf("%10d %14.3e %16.3e %14.2f %10.1f %8.2f %8.2f %8.2f\n", n, r.env_sps,
+                r.physics_sps, r.ns_per_world_step, r.gbps, r.solver_iterations, r.contacts,
+                r.constraint_rows);
     std::fflush(stdout);
   }
 
@@ -375,7 +399,9 @@ int run(Options o, Clock::time_point process_start) {
       f << "    {\"worlds\": " << r.worlds << ", \"seconds\": " << r.seconds
         << ", \"env_steps_per_s\": " << r.env_sps << ", \"physics_steps_per_s\": "
         << r.physics_sps << ", \"ns_per_world_step\": " << r.ns_per_world_step
-        << ", \"gbps\": " << r.gbps << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
+        << ", \"gbps\": " << r.gbps << ", \"solver_iterations\": " << r.solver_iterations
+        << ", \"contacts\": " << r.contacts << ", \"constraint_rows\": " << r.constraint_rows
+        << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
     }
     f << "  ]\n}\n";
   }

@@ -11,11 +11,13 @@
 #   minimal         for a short budget: GPU pytest first (only the Python module built), then
 #                   the Reacher and Ant env-vs-physics rows and the env memcheck
 #   quick           build and two Ant rows
+#   profile         ncu on the physics and env step kernels of Ant and Reacher (sections, and
+#                   the source lines with the most warp-stall samples; built with -lineinfo)
 # The build lives in build-device/ (git-ignored), so calls on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
-case "$mode" in full|test|bench|minimal|quick) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
+case "$mode" in full|test|bench|minimal|quick|profile) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
 deps=/tmp/deps
@@ -29,7 +31,7 @@ export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 nvidia-smi -L | tee "$out/device.txt"
 
 cmake -S "$root" -B $build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90 -DLOCKSTEP_PYTHON=ON -DLOCKSTEP_TESTS=ON \
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_CUDA_FLAGS=-lineinfo -DLOCKSTEP_PYTHON=ON -DLOCKSTEP_TESTS=ON \
   -DEigen3_DIR="$deps/usr/share/eigen3/cmake" \
   -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" \
   -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
@@ -57,8 +59,34 @@ env_rows() {
 env_memcheck() {
   compute-sanitizer --tool memcheck $bench --env humanoid --num-worlds 64 --steps 2 --repeats 1 >> "$out/memcheck.txt" 2>&1
 }
+# ncu on one launch (after warm-up) of the kernels matching KERNEL in `lockstep-bench ARGS...`:
+# sections into $out/ncu.txt, the source lines and SASS opcodes with the most warp-stall samples
+# into $out/ncu_lines.txt. NAME labels the run.
+profile_kernel() {
+  local name="$1" kernel="$2"; shift 2
+  ncu --clock-control none -k "regex:$kernel" --launch-skip 3 -c 1 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
+    --section WarpStateStats --section LaunchStats --section SchedulerStats \
+    --section InstructionStats --section SourceCounters -f -o "/tmp/$name" \
+    $bench "$@" --steps 1 --repeats 1 >> "$out/ncu.log" 2>&1
+  { echo "=== $name: lockstep-bench $*"; ncu -i "/tmp/$name.ncu-rep" --page details; } >> "$out/ncu.txt" 2>&1
+  for view in cuda sass; do
+    ncu -i "/tmp/$name.ncu-rep" --page source --csv --print-source $view > "/tmp/${name}_$view.csv" 2>&1
+    { echo "=== $name ($view)"; python3 "$root/bench/ncu_hot_lines.py" "/tmp/${name}_$view.csv" 45; } >> "$out/ncu_lines.txt" 2>&1
+  done
+}
 bench=$build/bench/lockstep-bench
 : > "$out/build.log"
+
+if [ "$mode" = profile ]; then
+  build_targets lockstep-bench
+  profile_kernel ant_physics step_kernel --model ant --integrator euler --num-worlds 65536
+  profile_kernel ant_env env_step_kernel --env ant --num-worlds 4096
+  profile_kernel ant_env_physics step_kernel --model "$root/models/ant.xml" --num-worlds 4096
+  profile_kernel reacher_env env_step_kernel --env reacher --num-worlds 65536
+  profile_kernel reacher_physics step_kernel --model "$root/models/reacher.xml" --substeps 2 --num-worlds 65536
+  exit 0
+fi
 
 if [ "$mode" = minimal ]; then
   # each result as early as it can come: the Python module first, the bench after

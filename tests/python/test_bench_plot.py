@@ -35,7 +35,11 @@ def test_bench_json_is_complete(bench_json):
     for r in run["rows"]:
         assert r["env_steps_per_s"] > 0
         assert r["physics_steps_per_s"] == pytest.approx(5 * r["env_steps_per_s"], rel=1e-5)  # 6 digits
-    assert json.loads(bench_json[1].read_text())["model_name"] == "humanoid"
+    humanoid = json.loads(bench_json[1].read_text())
+    assert humanoid["model_name"] == "humanoid"
+    for r in humanoid["rows"]:  # world means after the last step; each contact has >= 1 row
+        assert 0 <= r["contacts"] <= r["constraint_rows"]
+        assert r["solver_iterations"] >= 0 and (r["constraint_rows"] > 0 or r["solver_iterations"] == 0)
 
 
 def test_plot_writes_an_image(bench_json, tmp_path):
