@@ -221,6 +221,10 @@ LS_HD void cholesky_solve(int n, Arr<float> L, Arr<float> x) {
   }
 }
 
+// Rounding of a float32 sum, relative to the sum of its terms' magnitudes: a few dozen terms
+// (dofs plus active rows), each rounded once, with margin.
+constexpr float kSlopeNoise = 16 * 1.1920929e-7f;
+
 // Newton's method on the primal cost; qacc holds the starting point on entry.
 LS_HD void solve_newton(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max;
@@ -230,7 +234,7 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
                    Ma = d.qfrc_constraint();  // scratch until the end of the solve
   for (int r = 0; r < nefc; ++r) zero[r] = 0;
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
-  int iter = 0;
+  int iter = 0, neval = 0;
   mul_m(m, d, a, Ma);
   compute_jar(m, d, a, jar);
   float cost = primal_cost(m, d, a, Ma, jar, zero);  // also sets efc_force
@@ -246,24 +250,35 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
 
     // Exact line search on the convex φ(α) = cost(a + α·p): safeguarded Newton on φ′ inside a
     // bracket [lo, hi]; φ′(α) = pᵀ(M(a + αp) − qfrc_smooth) − f(α)·Jp.
+    // φ′ is a sum of terms of both signs, so in float32 it is known only to about
+    // kSlopeNoise·(Σ |terms|); below that its sign is rounding. Both the descent test and the
+    // search's stop accept that floor, where a relative test alone would bisect noise until
+    // ls_iterations (measured: 17% of Ant's solves did, and a warp waits for its slowest world).
     mul_m(m, d, p, Mp);
-    float g0 = 0, pMp = 0;
+    float g0 = 0, g0_mag = 0, pMp = 0;
     for (int i = 0; i < nv; ++i) {
       g0 += p[i] * (Ma[i] - d.qfrc_smooth()[i]);
+      g0_mag += fabsf(p[i]) * (fabsf(Ma[i]) + fabsf(d.qfrc_smooth()[i]));
       pMp += p[i] * Mp[i];
     }
     for (int r = 0; r < nefc; ++r) Jp[r] = d.efc_active()[r] != 0.0f ? row_dot(d, nv, r, p) : 0.0f;
-    auto slope = [&](float alpha, float* curvature) {
+    auto slope = [&](float alpha, float* curvature, float* noise) {
+      ++neval;
       float c;
       eval_rows(m, d, jar, Jp, alpha, d.efc_force(), &c);
-      float g = g0 + alpha * pMp;
-      for (int r = 0; r < nefc; ++r) g -= d.efc_force()[r] * Jp[r];
+      float g = g0 + alpha * pMp, mag = g0_mag + fabsf(alpha) * pMp;
+      for (int r = 0; r < nefc; ++r) {
+        const float term = d.efc_force()[r] * Jp[r];
+        g -= term;
+        mag += fabsf(term);
+      }
       *curvature = pMp + c;
+      *noise = kSlopeNoise * mag;
       return g;
     };
-    float h0;
-    const float d0 = slope(0.0f, &h0);
-    if (!(d0 < 0)) break;  // no descent left: converged to rounding
+    float h0, noise;
+    const float d0 = slope(0.0f, &h0, &noise);
+    if (!(d0 < -noise)) break;  // no descent that float32 resolves: converged
     float lo = 0, hi = 3.4e38f, alpha = 0, g = d0, h = h0;
     const int ls_max = m.opt.ls_iterations < 50 ? m.opt.ls_iterations : 50;
     for (int ls = 0; ls < ls_max; ++ls) {
@@ -271,9 +286,9 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
       if (!(next > lo && next < hi))
         next = hi < 3.4e38f ? 0.5f * (lo + hi) : 2.0f * fmaxf(next, lo + 1.0f);
       alpha = next;
-      g = slope(alpha, &h);
+      g = slope(alpha, &h, &noise);
       if (g < 0) lo = alpha; else hi = alpha;
-      if (fabsf(g) <= m.opt.ls_tolerance * fabsf(d0)) break;
+      if (fabsf(g) <= m.opt.ls_tolerance * fabsf(d0) + noise) break;
     }
     for (int i = 0; i < nv; ++i) {
       a[i] += alpha * p[i];
@@ -291,6 +306,7 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
     }
   }
   d.solver_niter()[0] = static_cast<float>(iter);
+  d.solver_neval()[0] = static_cast<float>(neval);
 }
 
 // Projected Gauss-Seidel on the dual: rows in order, f ≥ 0 for limits and pyramidal contact
@@ -361,6 +377,7 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
     }
   }
   d.solver_niter()[0] = static_cast<float>(iter);
+  d.solver_neval()[0] = 0;  // no line search
 }
 
 // Constraint stage: qacc, efc_force, qfrc_constraint, contact_force. Starts from
@@ -373,6 +390,7 @@ LS_HD void solve_constraint(const ModelView& m, const Data& d) {
     for (int r = 0; r < m.size.nefc_max; ++r) d.efc_force()[r] = 0;
     for (int i = 0; i < nv; ++i) d.qfrc_constraint()[i] = 0;
     d.solver_niter()[0] = 0;
+    d.solver_neval()[0] = 0;
     contact_force(m, d);
     return;
   }

@@ -86,6 +86,7 @@ namespace lockstep {
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
   X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
   X(solver_niter, 1, "solver iterations taken in the last solve")                        \
+  X(solver_neval, 1, "line-search cost evaluations in the last solve (Newton/CG)")        \
   X(cfrc_ext, nbody * 6, "external force on each body [torque; force] about subtree_com of its root")
 
 // A per-world strided array: element i at p[i * s].
