@@ -5,9 +5,9 @@
 # ../shared/models travels as .deps/shared/models, and wheels the image lacks (gymnasium,
 # farama-notifications) as .deps/whl.
 # Usage: bash bench/device_run.sh OUTDIR [MODE]
-#   full (default)  build, ptxas report, CUDA tests, every bench row, memcheck
+#   full (default)  build, ptxas report, CUDA tests, memcheck, every bench row
 #   test            build, ptxas report, CUDA tests
-#   bench           every bench row and memcheck (building first if needed)
+#   bench           memcheck and every bench row (building first if needed)
 #   minimal         for a short budget: GPU pytest first (only the Python module built), then
 #                   the Reacher and Ant env-vs-physics rows and the env memcheck
 #   quick           build and two Ant rows
@@ -110,7 +110,11 @@ if [ "$mode" = quick ]; then
   $bench --model ant --integrator euler --num-worlds 4096,65536 --steps 20 --json "$json/ant_euler.json"
   exit 0
 fi
-$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$json/ant_euler.json" | tee "$out/bench.txt"
+# Memory checks first (short runs), so a time limit cuts bench rows rather than them.
+compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
+env_memcheck
+grep -E "ERROR SUMMARY" "$out/memcheck.txt"
+$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$json/ant_euler.json" | tee -a "$out/bench.txt"
 $bench --model ant --num-worlds 4096,65536 --steps 4 --json "$json/ant_rk4.json" | tee -a "$out/bench.txt"
 $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid.json" | tee -a "$out/bench.txt"
 # Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
@@ -124,6 +128,3 @@ sed 's/<option \(.*\)\/>/<option \1><flag contact="disable"\/><\/option>/' "$sha
 for variant in ant_pgs ant_nocontact; do
   $bench --model /tmp/$variant.xml --integrator euler --num-worlds 65536 --steps 10 | tail -1 | sed "s/^/$variant /" | tee -a "$out/bench.txt"
 done
-compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
-env_memcheck
-grep -E "ERROR SUMMARY" "$out/memcheck.txt"

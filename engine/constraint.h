@@ -206,14 +206,24 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
   }
 }
 
-// All rows, then nefc = number of active rows. Inputs: kinematics, com_pos, collision, qvel.
+// All rows, then nefc = number of active rows and their ids in efc_rowid, so that the solvers
+// visit a world's few active rows instead of every slot (Ant: ~4 of 116, Humanoid ~12 of 311).
+// Inputs: kinematics, com_pos, collision, qvel.
 LS_HD void make_constraint(const ModelView& m, const Data& d) {
   limit_rows(m, d);
   contact_rows_fill(m, d);
   int nefc = 0;
-  for (int r = 0; r < m.size.nefc_max; ++r) nefc += d.efc_active()[r] > 0 ? 1 : 0;
+  for (int r = 0; r < m.size.nefc_max; ++r) {
+    const bool active = d.efc_active()[r] > 0;
+    d.efc_rowid()[nefc] = static_cast<float>(r);  // overwritten by the next active row if not
+    nefc += active ? 1 : 0;
+  }
   d.nefc()[0] = static_cast<float>(nefc);
 }
+
+// Number of active rows, and the id of the k-th (k < active_rows).
+LS_HD int active_rows(const Data& d) { return static_cast<int>(d.nefc()[0]); }
+LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid()[k]); }
 
 // Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
 // normal = Σ f, tangent k = (f₂ₖ − f₂ₖ₊₁)·μₖ; elliptic rows are the components themselves.

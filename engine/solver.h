@@ -8,11 +8,14 @@
 // elliptic cones, run as Newton: they minimise the same convex cost, and Gauss-Seidel over an
 // elliptic contact's normal and friction blocks stalls below the optimum when it slides.
 //
+// Scalar rows are visited through the world's list of active rows (efc_rowid, nefc long):
+// ~4 of Ant's 116 row slots, so the loops cost what is in contact, not what could be.
+//
 // Branches left in the hot path, and why they are acceptable:
-//  - loops over row slots, contact slots, cone type, condim and solver: Model data, uniform.
-//  - skips of inactive rows / zero Jacobian entries (`continue` on efc_active, jar, J == 0,
-//    f == 0): per-world masks. Skipping is never slower than multiplying by the mask: on the
-//    GPU a warp executes the union of its lanes' active rows, on the CPU only a world's own.
+//  - loops over contact slots (elliptic cones), cone type, condim and solver: Model data.
+//  - loops over the active-row list (per-world length) and skips of rows without curvature
+//    or force and of zero Jacobian entries (`continue` on jar, J == 0, f == 0): per-world
+//    masks. A warp runs the longest list among its lanes, the CPU a world's own.
 //  - elliptic_cost's zone (top / bottom / middle): per world, a few flops each side.
 //  - early exits of the Newton, line-search and PGS loops once the improvement is below
 //    opt.tolerance (MuJoCo's test) and of worlds with no active row: per world. A warp runs
@@ -25,13 +28,14 @@
 
 namespace lockstep {
 
-// qfrc = Jᵀ·f over every row slot.
+// qfrc = Jᵀ·f over the active rows.
 LS_HD void mul_jt(const ModelView& m, const Data& d, Arr<float> f, Arr<float> qfrc) {
   const int nv = m.size.nv;
   for (int i = 0; i < nv; ++i) qfrc[i] = 0;
-  for (int r = 0; r < m.size.nefc_max; ++r) {
+  for (int k = 0; k < active_rows(d); ++k) {
+    const int r = active_row(d, k);
     const float fr = f[r];
-    if (fr == 0.0f) continue;  // inactive rows (mask); a warp pays for the union
+    if (fr == 0.0f) continue;  // rows without force (mask); a warp pays for the union
     for (int i = 0; i < nv; ++i) qfrc[i] += d.efc_J()[r * nv + i] * fr;
   }
 }
@@ -102,17 +106,20 @@ LS_HD float elliptic_cost(int dim, const float* y, const float* R, const float* 
   return 0.5f * k * w * w;
 }
 
-// Row values y = jar + α·Jp of every active row; forces f = −∇s(y) into `force`; returns the
-// soft cost Σ s and, with `curvature`, Jpᵀ·Hess(s)·Jp. Scalar rows (limits, pyramidal edges)
-// cost ½y²/R where y < 0; elliptic contacts cost elliptic_cost of their block.
+// Row values y = jar + α·Jp of every active row; forces f = −∇s(y) into `force` (active rows
+// only: the caller keeps the others zero); returns the soft cost Σ s and, with `curvature`,
+// Jpᵀ·Hess(s)·Jp. Scalar rows (limits, pyramidal edges) cost ½y²/R where y < 0; elliptic
+// contacts cost elliptic_cost of their block.
 LS_HD float eval_rows(const ModelView& m, const Data& d, Arr<float> jar, Arr<float> Jp,
                       float alpha, Arr<float> force, float* curvature) {
   const bool elliptic = m.opt.cone == kConeElliptic;
   const int scalar_end = elliptic && m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
   float cost = 0, curv = 0;
-  for (int r = 0; r < scalar_end; ++r) {
+  for (int k = 0; k < active_rows(d); ++k) {
+    const int r = active_row(d, k);
+    if (r >= scalar_end) break;  // ids increase: elliptic contact rows from here on
     const float y = jar[r] + alpha * Jp[r];
-    const bool on = d.efc_active()[r] != 0.0f && y < 0;
+    const bool on = y < 0;
     force[r] = on ? -y / d.efc_R()[r] : 0.0f;
     cost += on ? 0.5f * y * y / d.efc_R()[r] : 0.0f;
     curv += on ? Jp[r] * Jp[r] / d.efc_R()[r] : 0.0f;
@@ -144,8 +151,10 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
   const int nv = m.size.nv;
   const bool elliptic = m.opt.cone == kConeElliptic;
   const int scalar_end = elliptic && m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
-  for (int r = 0; r < scalar_end; ++r) {
-    if (!(d.efc_active()[r] != 0.0f && jar[r] < 0)) continue;  // no curvature (mask)
+  for (int k = 0; k < active_rows(d); ++k) {
+    const int r = active_row(d, k);
+    if (r >= scalar_end) break;  // ids increase: elliptic contact rows from here on
+    if (!(jar[r] < 0)) continue;  // no curvature (mask)
     const float D = 1.0f / d.efc_R()[r];
     for (int i = 0; i < nv; ++i) {
       const float Ji = D * d.efc_J()[r * nv + i];
@@ -178,11 +187,13 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
   }
 }
 
-// jar = J·a − aref on active rows, 0 elsewhere.
+// jar = J·a − aref on the active rows (the others are never read).
 LS_HD void compute_jar(const ModelView& m, const Data& d, Arr<float> a, Arr<float> jar) {
   const int nv = m.size.nv;
-  for (int r = 0; r < m.size.nefc_max; ++r)
-    jar[r] = d.efc_active()[r] != 0.0f ? row_dot(d, nv, r, a) - d.efc_aref()[r] : 0.0f;
+  for (int k = 0; k < active_rows(d); ++k) {
+    const int r = active_row(d, k);
+    jar[r] = row_dot(d, nv, r, a) - d.efc_aref()[r];
+  }
 }
 
 // Primal cost at qacc = a with M·a in `Ma` (jar of a in `jar`): Gauss term + soft costs.
@@ -232,7 +243,7 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
                    Mp = sub(d.solver_scratch(), 2 * nv), Jp = d.efc_scratch(),
                    jar = sub(d.efc_scratch(), nefc), zero = sub(d.efc_scratch(), 2 * nefc),
                    Ma = d.qfrc_constraint();  // scratch until the end of the solve
-  for (int r = 0; r < nefc; ++r) zero[r] = 0;
+  for (int k = 0; k < active_rows(d); ++k) zero[active_row(d, k)] = 0;
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
   int iter = 0, neval = 0;
   mul_m(m, d, a, Ma);
@@ -261,13 +272,17 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
       g0_mag += fabsf(p[i]) * (fabsf(Ma[i]) + fabsf(d.qfrc_smooth()[i]));
       pMp += p[i] * Mp[i];
     }
-    for (int r = 0; r < nefc; ++r) Jp[r] = d.efc_active()[r] != 0.0f ? row_dot(d, nv, r, p) : 0.0f;
+    for (int k = 0; k < active_rows(d); ++k) {
+      const int r = active_row(d, k);
+      Jp[r] = row_dot(d, nv, r, p);
+    }
     auto slope = [&](float alpha, float* curvature, float* noise) {
       ++neval;
       float c;
       eval_rows(m, d, jar, Jp, alpha, d.efc_force(), &c);
       float g = g0 + alpha * pMp, mag = g0_mag + fabsf(alpha) * pMp;
-      for (int r = 0; r < nefc; ++r) {
+      for (int k = 0; k < active_rows(d); ++k) {
+        const int r = active_row(d, k);
         const float term = d.efc_force()[r] * Jp[r];
         g -= term;
         mag += fabsf(term);
@@ -309,29 +324,35 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
   d.solver_neval()[0] = static_cast<float>(neval);
 }
 
-// Projected Gauss-Seidel on the dual: rows in order, f ≥ 0 for limits and pyramidal contact
-// edges. qacc = qacc_smooth + M⁻¹·Jᵀ·f is kept current.
+// Projected Gauss-Seidel on the dual: active rows in order (limits, then contact slots; row ids
+// increase in that order), f ≥ 0 for limits and pyramidal contact edges.
+// qacc = qacc_smooth + M⁻¹·Jᵀ·f is kept current.
 LS_HD void solve_pgs(const ModelView& m, const Data& d) {
-  const int nv = m.size.nv, nefc = m.size.nefc_max;
+  const int nv = m.size.nv, nefc = m.size.nefc_max, nactive = active_rows(d);
   const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), nefc * nv);
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
-  for (int r = 0; r < nefc; ++r) {
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
     const Arr<float> row = sub(MinvJT, r * nv);
     for (int i = 0; i < nv; ++i) row[i] = d.efc_J()[r * nv + i];
-    if (d.efc_active()[r] != 0.0f) solve_tree(m, d.qLD(), row);
+    solve_tree(m, d.qLD(), row);
     diagA[r] = row_dot(d, nv, r, row) + d.efc_R()[r];
   }
   // Warm start from qacc (the caller's start point): f = −D·jar on violated rows, kept only if
   // its dual cost beats f = 0.
   float ws_cost = 0;
-  for (int r = 0; r < nefc; ++r) {
-    const float jar = d.efc_active()[r] != 0.0f ? row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r] : 0.0f;
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
+    const float jar = row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r];
     d.efc_force()[r] = jar < 0 ? -jar / d.efc_R()[r] : 0.0f;
   }
   for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
-  for (int r = 0; r < nefc; ++r)
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
     for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[r * nv + i] * d.efc_force()[r];
-  for (int r = 0; r < nefc; ++r) {
+  }
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
     const float f = d.efc_force()[r];
     if (f == 0.0f) continue;
     // ½fᵀ(A)f + fᵀ(J·a0 − aref) with A·f = J·(qacc − a0) + R·f.
@@ -343,7 +364,7 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
     ws_cost += f * (0.5f * (jq - j0 + d.efc_R()[r] * f) + j0 - d.efc_aref()[r]);
   }
   if (!(ws_cost < 0)) {
-    for (int r = 0; r < nefc; ++r) d.efc_force()[r] = 0;
+    for (int k = 0; k < nactive; ++k) d.efc_force()[active_row(d, k)] = 0;
     for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   }
 
@@ -358,19 +379,7 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
   int iter = 0;
   for (; iter < m.opt.iterations; ++iter) {
     float change = 0;
-    int r = 0;
-    // Limit rows come first, one scalar each; then contact slots.
-    const int ncon_rows_start = m.size.ncon_max > 0 ? m.slot_efcadr[0] : nefc;
-    for (; r < ncon_rows_start; ++r)
-      if (d.efc_active()[r] != 0.0f) change += update_row(r, 0.0f);
-    for (int s = 0; s < m.size.ncon_max; ++s) {
-      const int r0 = m.slot_efcadr[s];
-      if (d.efc_active()[r0] == 0.0f) continue;  // inactive slot (mask)
-      const int c = m.slot_collisionid[s];
-      const int dim = m.collision_condim[c];
-      const int nrow = contact_rows(m, dim);
-      for (int k = 0; k < nrow; ++k) change += update_row(r0 + k, 0.0f);
-    }
+    for (int k = 0; k < nactive; ++k) change += update_row(active_row(d, k), 0.0f);
     if (-scale * change < m.opt.tolerance) {
       ++iter;
       break;
@@ -384,10 +393,11 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
 // qacc_warmstart when it is cheaper than qacc_smooth (Newton) or through the dual warm start.
 LS_HD void solve_constraint(const ModelView& m, const Data& d) {
   const int nv = m.size.nv;
-  const bool any = d.nefc()[0] > 0;
+  const bool any = active_rows(d) > 0;
   for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
+  // The solvers write the forces of active rows only.
+  for (int r = 0; r < m.size.nefc_max; ++r) d.efc_force()[r] = 0;
   if (!any) {  // no active row in this world: the unconstrained answer is exact
-    for (int r = 0; r < m.size.nefc_max; ++r) d.efc_force()[r] = 0;
     for (int i = 0; i < nv; ++i) d.qfrc_constraint()[i] = 0;
     d.solver_niter()[0] = 0;
     d.solver_neval()[0] = 0;
@@ -403,7 +413,7 @@ LS_HD void solve_constraint(const ModelView& m, const Data& d) {
     if (warm) {
       const Arr<float> Ma = d.qfrc_constraint(), jar = sub(d.efc_scratch(), m.size.nefc_max),
                        zero = sub(d.efc_scratch(), 2 * m.size.nefc_max);
-      for (int r = 0; r < m.size.nefc_max; ++r) zero[r] = 0;
+      for (int k = 0; k < active_rows(d); ++k) zero[active_row(d, k)] = 0;
       mul_m(m, d, d.qacc_smooth(), Ma);
       compute_jar(m, d, d.qacc_smooth(), jar);
       const float c_smooth = primal_cost(m, d, d.qacc_smooth(), Ma, jar, zero);

@@ -76,6 +76,7 @@ namespace lockstep {
   X(contact_force, ncon_max * 6, "contact force in the contact frame: normal, t1, t2, spin, roll1, roll2") \
   X(nefc, 1, "number of active constraint rows")                                            \
   X(efc_active, nefc_max, "1 if the row is active (a limit or contact within its margin)")  \
+  X(efc_rowid, nefc_max, "ids of the active rows in increasing order, the first nefc entries") \
   X(efc_J, nefc_max * nv, "constraint Jacobian, dense row-major")                            \
   X(efc_pos, nefc_max, "constraint violation (distance) [m or rad]")                        \
   X(efc_margin, nefc_max, "margin of the row [m or rad]")                                  \
