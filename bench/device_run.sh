@@ -9,7 +9,8 @@
 #   test            build, ptxas report, CUDA tests
 #   bench           memcheck and every bench row (building first if needed)
 #   minimal         for a short budget: GPU pytest first (only the Python module built), then
-#                   the Reacher and Ant env-vs-physics rows and the env memcheck
+#                   the env-vs-physics rows of all four envs, Humanoid's largest batches and
+#                   the env memcheck
 #   quick           build and two Ant rows
 #   profile         ncu on the physics and env step kernels of Ant and Reacher (sections, and
 #                   the source lines with the most warp-stall samples; built with -lineinfo)
@@ -93,7 +94,8 @@ if [ "$mode" = minimal ]; then
   build_targets _lockstep
   gpu_pytest
   build_targets lockstep-bench
-  env_rows reacher:reacher:2 ant:ant:5
+  env_rows reacher:reacher:2 ant:ant:5 halfcheetah:half_cheetah:5 humanoid:humanoid:5
+  $bench --model humanoid --integrator euler --substeps 1 --num-worlds 65536,131072,262144 --steps 10 | tee -a "$out/bench.txt"
   env_memcheck
   grep -E "ERROR SUMMARY" "$out/memcheck.txt"
   exit 0
