@@ -207,7 +207,8 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
 }
 
 // All rows, then nefc = number of active rows and their ids in efc_rowid, so that the solvers
-// visit a world's few active rows instead of every slot (Ant: ~4 of 116, Humanoid ~12 of 311).
+// visit a world's few active rows instead of every slot (measured means: Ant ~4 of 116 slots,
+// Humanoid ~5-6 of 311).
 // Inputs: kinematics, com_pos, collision, qvel.
 LS_HD void make_constraint(const ModelView& m, const Data& d) {
   limit_rows(m, d);
