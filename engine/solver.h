@@ -8,8 +8,9 @@
 // elliptic cones, run as Newton: they minimise the same convex cost, and Gauss-Seidel over an
 // elliptic contact's normal and friction blocks stalls below the optimum when it slides.
 //
-// Scalar rows are visited through the world's list of active rows (efc_rowid, nefc long):
-// ~4 of Ant's 116 row slots, so the loops cost what is in contact, not what could be.
+// Scalar rows are visited through the world's list of active rows (efc_rowid, nefc long, its
+// length read once per function): ~4 of Ant's 116 row slots, so the loops cost what is in
+// contact, not what could be.
 //
 // Branches left in the hot path, and why they are acceptable:
 //  - loops over contact slots (elliptic cones), cone type, condim and solver: Model data.
@@ -32,7 +33,8 @@ namespace lockstep {
 LS_HD void mul_jt(const ModelView& m, const Data& d, Arr<float> f, Arr<float> qfrc) {
   const int nv = m.size.nv;
   for (int i = 0; i < nv; ++i) qfrc[i] = 0;
-  for (int k = 0; k < active_rows(d); ++k) {
+  const int nactive = active_rows(d);
+  for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
     const float fr = f[r];
     if (fr == 0.0f) continue;  // rows without force (mask); a warp pays for the union
@@ -115,7 +117,8 @@ LS_HD float eval_rows(const ModelView& m, const Data& d, Arr<float> jar, Arr<flo
   const bool elliptic = m.opt.cone == kConeElliptic;
   const int scalar_end = elliptic && m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
   float cost = 0, curv = 0;
-  for (int k = 0; k < active_rows(d); ++k) {
+  const int nactive = active_rows(d);
+  for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
     if (r >= scalar_end) break;  // ids increase: elliptic contact rows from here on
     const float y = jar[r] + alpha * Jp[r];
@@ -151,7 +154,8 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
   const int nv = m.size.nv;
   const bool elliptic = m.opt.cone == kConeElliptic;
   const int scalar_end = elliptic && m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
-  for (int k = 0; k < active_rows(d); ++k) {
+  const int nactive = active_rows(d);
+  for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
     if (r >= scalar_end) break;  // ids increase: elliptic contact rows from here on
     if (!(jar[r] < 0)) continue;  // no curvature (mask)
@@ -190,7 +194,8 @@ LS_HD void add_constraint_hessian(const ModelView& m, const Data& d, Arr<float> 
 // jar = J·a − aref on the active rows (the others are never read).
 LS_HD void compute_jar(const ModelView& m, const Data& d, Arr<float> a, Arr<float> jar) {
   const int nv = m.size.nv;
-  for (int k = 0; k < active_rows(d); ++k) {
+  const int nactive = active_rows(d);
+  for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
     jar[r] = row_dot(d, nv, r, a) - d.efc_aref()[r];
   }
@@ -238,12 +243,12 @@ constexpr float kSlopeNoise = 16 * 1.1920929e-7f;
 
 // Newton's method on the primal cost; qacc holds the starting point on entry.
 LS_HD void solve_newton(const ModelView& m, const Data& d) {
-  const int nv = m.size.nv, nefc = m.size.nefc_max;
+  const int nv = m.size.nv, nefc = m.size.nefc_max, nactive = active_rows(d);
   const Arr<float> a = d.qacc(), grad = d.solver_scratch(), p = sub(d.solver_scratch(), nv),
                    Mp = sub(d.solver_scratch(), 2 * nv), Jp = d.efc_scratch(),
                    jar = sub(d.efc_scratch(), nefc), zero = sub(d.efc_scratch(), 2 * nefc),
                    Ma = d.qfrc_constraint();  // scratch until the end of the solve
-  for (int k = 0; k < active_rows(d); ++k) zero[active_row(d, k)] = 0;
+  for (int k = 0; k < nactive; ++k) zero[active_row(d, k)] = 0;
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
   int iter = 0, neval = 0;
   mul_m(m, d, a, Ma);
@@ -272,7 +277,7 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
       g0_mag += fabsf(p[i]) * (fabsf(Ma[i]) + fabsf(d.qfrc_smooth()[i]));
       pMp += p[i] * Mp[i];
     }
-    for (int k = 0; k < active_rows(d); ++k) {
+    for (int k = 0; k < nactive; ++k) {
       const int r = active_row(d, k);
       Jp[r] = row_dot(d, nv, r, p);
     }
@@ -281,7 +286,7 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
       float c;
       eval_rows(m, d, jar, Jp, alpha, d.efc_force(), &c);
       float g = g0 + alpha * pMp, mag = g0_mag + fabsf(alpha) * pMp;
-      for (int k = 0; k < active_rows(d); ++k) {
+      for (int k = 0; k < nactive; ++k) {
         const int r = active_row(d, k);
         const float term = d.efc_force()[r] * Jp[r];
         g -= term;
@@ -393,7 +398,8 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
 // qacc_warmstart when it is cheaper than qacc_smooth (Newton) or through the dual warm start.
 LS_HD void solve_constraint(const ModelView& m, const Data& d) {
   const int nv = m.size.nv;
-  const bool any = active_rows(d) > 0;
+  const int nactive = active_rows(d);
+  const bool any = nactive > 0;
   for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   // The solvers write the forces of active rows only.
   for (int r = 0; r < m.size.nefc_max; ++r) d.efc_force()[r] = 0;
@@ -413,7 +419,7 @@ LS_HD void solve_constraint(const ModelView& m, const Data& d) {
     if (warm) {
       const Arr<float> Ma = d.qfrc_constraint(), jar = sub(d.efc_scratch(), m.size.nefc_max),
                        zero = sub(d.efc_scratch(), 2 * m.size.nefc_max);
-      for (int k = 0; k < active_rows(d); ++k) zero[active_row(d, k)] = 0;
+      for (int k = 0; k < nactive; ++k) zero[active_row(d, k)] = 0;
       mul_m(m, d, d.qacc_smooth(), Ma);
       compute_jar(m, d, d.qacc_smooth(), jar);
       const float c_smooth = primal_cost(m, d, d.qacc_smooth(), Ma, jar, zero);
