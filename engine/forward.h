@@ -55,7 +55,8 @@ LS_HD void forward(const ModelView& m, const Data& d) {
 // Classic RK4 as MuJoCo defines it (Butcher tableau A = [½; 0 ½; 0 0 1], b = (1,2,2,1)/6): each
 // stage is a full forward(); the final state is q0 ⊕ h·Σ bⱼvⱼ, v0 + h·Σ bⱼaⱼ. forward() must
 // have been called at (q0, v0) already. Derived quantities afterwards describe stage 3.
-LS_HD void runge_kutta4(const ModelView& m, const Data& d) {
+// With advance false the stages' forward() calls run on the unchanged state (see step()).
+LS_HD void runge_kutta4(const ModelView& m, const Data& d, bool advance) {
   const int nq = m.size.nq, nv = m.size.nv;
   const float h = m.opt.timestep, t0 = d.time()[0];
   const float a[3] = {0.5f, 0.5f, 1.0f};
@@ -73,12 +74,14 @@ LS_HD void runge_kutta4(const ModelView& m, const Data& d) {
       d.rk_asum()[i] += b[stage] * d.qacc()[i];
     }
     if (stage == 3) break;
+    if (!advance) continue;
     // Next stage from this one: q = q0 ⊕ aₛ·h·vₛ, v = v0 + aₛ·h·accₛ.
     for (int i = 0; i < nq; ++i) d.qpos()[i] = d.rk_qpos0()[i];
     integrate_pos(m, d.qpos(), d.qvel(), a[stage] * h);
     for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + a[stage] * h * d.qacc()[i];
     d.time()[0] = t0 + a[stage] * h;
   }
+  if (!advance) return;
   for (int i = 0; i < nq; ++i) d.qpos()[i] = d.rk_qpos0()[i];
   integrate_pos(m, d.qpos(), d.rk_vsum(), h);
   for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + h * d.rk_asum()[i];
@@ -94,10 +97,15 @@ LS_HD void check_divergence(const ModelView& m, const Data& d) {
 }
 
 // mj_step: forward() at the current state, then one integrator step of opt.timestep.
-LS_HD void step(const ModelView& m, const Data& d) {
+// With advance false the world makes the same forward() calls (once, or four times for RK4) but
+// keeps its state, so the derived quantities are mj_forward's. The env kernel runs worlds that
+// start an episode through this, so that no world calls forward() under a per-world branch:
+// nvcc compiles the whole physics slower when one does (bench/RESULTS.md, 2026-12-02).
+LS_HD void step(const ModelView& m, const Data& d, bool advance = true) {
   forward(m, d);
-  if (m.opt.integrator == kIntRK4) runge_kutta4(m, d);  // Model data
-  else euler(m, d);
+  if (m.opt.integrator == kIntRK4) runge_kutta4(m, d, advance);  // Model data
+  else if (advance) euler(m, d);
+  if (!advance) return;
   for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart()[i] = d.qacc()[i];
   check_divergence(m, d);
 }

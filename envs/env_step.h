@@ -1,5 +1,5 @@
 // The per-world env step shared by the CPU loop (envs/vec_env.cc) and the CUDA kernel
-// (envs/vec_env_cuda.cu): actions → frame_skip physics steps → observation, reward, done →
+// (envs/env_kernels.cuh): actions → frame_skip physics steps → observation, reward, done →
 // auto-reset, for one env. Host-only constructs (containers, exceptions, virtual calls) are
 // kept out so that this compiles for the device unchanged.
 //
@@ -36,17 +36,23 @@ struct EnvShared {
   DomainRandomization domain_randomization;
 };
 
-// A new episode for world w: reset noise and domain randomisation from the streams keyed by
-// (seed, w, episode_index[w]).
+// The state of world w's new episode, before its forward(): reset noise and domain
+// randomisation from the streams keyed by (seed, w, episode_index[w]).
 template <class Task>
-LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Task::Config& c,
-                           const EnvBuffers& b, int w, const EnvShared& e) {
+LS_HD void begin_episode(const ModelView& m, const Data& d, const typename Task::Config& c,
+                         const EnvBuffers& b, int w, const EnvShared& e) {
   EnvRng rng = EnvRng::make(e.seed, static_cast<uint64_t>(w),
                             static_cast<uint64_t>(b.episode_index[w]));
   reset_world(m, d);
   randomize_params(m, d, e.domain_randomization, rng.substream(kDomainRandomizationStream));
   Task::reset(m, d, c, rng);
-  forward(m, d);
+}
+
+// The outputs of world w once its new episode has been through forward(): the first
+// observation, zero reward and flags, a fresh episode record.
+template <class Task>
+LS_HD void finish_episode_start(const ModelView& m, const Data& d, const typename Task::Config& c,
+                                const EnvBuffers& b, int w, const EnvShared& e) {
   for (int k = 0; k < 6 * m.size.nbody; ++k) d.cfrc_ext()[k] = 0;
   Task::observe(m, d, c, b.obs + static_cast<ptrdiff_t>(w) * e.obs_dim);
   b.reward[w] = 0;
@@ -60,41 +66,53 @@ LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Tas
   b.needs_reset[w] = 0;
 }
 
-// Physics and task of one env step whose (finite) action is already in ctrl: returns the
-// reward, sets *terminated (the task's rule, or a diverged world).
+// A new episode for world w, complete.
 template <class Task>
-LS_HD float env_task_step(const ModelView& m, const Data& d, const typename Task::Config& c,
-                          bool* terminated) {
-  const float before = Task::progress(m, d, c);
-  for (int k = 0; k < c.frame_skip; ++k) step(m, d);
-  if (c.needs_cfrc_ext()) rne_post_constraint(m, d);
-  const float x_velocity = (Task::progress(m, d, c) - before) / (m.opt.timestep * c.frame_skip);
-  *terminated = Task::terminated(m, d, c) || d.diverged()[0] != 0;
-  return Task::reward(m, d, c, x_velocity);
+LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Task::Config& c,
+                           const EnvBuffers& b, int w, const EnvShared& e) {
+  begin_episode<Task>(m, d, c, b, w, e);
+  forward(m, d);
+  finish_episode_start<Task>(m, d, c, b, w, e);
 }
 
 // One env step of world w. actions: (num_envs, act_dim) row-major, copied into ctrl (the
 // physics does not write ctrl, so the reward reads the action there). Non-finite entries act as
 // 0 and set action_nonfinite[w] (the Python layer rejects them before they get here on the CPU).
-template <class Task>
+// kSameStep: auto-reset SAME_STEP (a terminated episode restarts within this step) or
+// NEXT_STEP (it restarts at the next step, ignoring that step's action).
+//
+// A NEXT_STEP world that starts its episode here runs the same frame_skip step() calls as the
+// others, holding its state (the last forward() is the reset's mj_forward). Every world of a
+// warp thus calls forward() at the same points: with a call under a per-world branch nvcc
+// compiles all of the physics slower (bench/RESULTS.md, 2026-12-02). SAME_STEP keeps that
+// branch (the reset after a terminated step) and its slower kernel.
+template <class Task, bool kSameStep>
 LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task::Config& c,
                           const EnvBuffers& b, int w, const float* actions,
                           const EnvShared& e) {
   const int obs_dim = e.obs_dim, act_dim = e.act_dim;
-  b.action_nonfinite[w] = 0;
-  if (b.needs_reset[w] != 0) {  // NEXT_STEP: the episode ended last step; this step resets
-    env_reset_world<Task>(m, d, c, b, w, e);
-    return;
-  }
+  const bool starting = b.needs_reset[w] != 0;  // NEXT_STEP: the episode ended last step
   bool nonfinite = false;
-  for (int a = 0; a < act_dim; ++a) {
-    const float x = actions[static_cast<ptrdiff_t>(w) * act_dim + a];
-    nonfinite = nonfinite || !is_finite(x);
-    d.ctrl()[a] = is_finite(x) ? x : 0.0f;
+  if (starting) {
+    begin_episode<Task>(m, d, c, b, w, e);
+  } else {
+    for (int a = 0; a < act_dim; ++a) {
+      const float x = actions[static_cast<ptrdiff_t>(w) * act_dim + a];
+      nonfinite = nonfinite || !is_finite(x);
+      d.ctrl()[a] = is_finite(x) ? x : 0.0f;
+    }
   }
   b.action_nonfinite[w] = nonfinite ? 1.0f : 0.0f;
-  bool terminated = false;
-  const float reward = env_task_step<Task>(m, d, c, &terminated);
+  const float before = Task::progress(m, d, c);
+  for (int k = 0; k < c.frame_skip; ++k) step(m, d, !starting);
+  if (starting) {
+    finish_episode_start<Task>(m, d, c, b, w, e);
+    return;
+  }
+  if (c.needs_cfrc_ext()) rne_post_constraint(m, d);
+  const float x_velocity = (Task::progress(m, d, c) - before) / (m.opt.timestep * c.frame_skip);
+  const bool terminated = Task::terminated(m, d, c) || d.diverged()[0] != 0;
+  const float reward = Task::reward(m, d, c, x_velocity);
   const float length = b.step_count[w] + 1;
   const bool truncated = length >= c.max_episode_steps;
   float* obs = b.obs + static_cast<ptrdiff_t>(w) * obs_dim;
@@ -104,7 +122,7 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
   b.running_return[w] = ret;
   if (terminated || truncated) {
     b.episode_index[w] += 1;
-    if (e.same_step) {
+    if constexpr (kSameStep) {
       float* final_obs = b.final_obs + static_cast<ptrdiff_t>(w) * obs_dim;
       for (int k = 0; k < obs_dim; ++k) final_obs[k] = obs[k];
       env_reset_world<Task>(m, d, c, b, w, e);  // obs becomes the new episode's

@@ -8,7 +8,7 @@
 
 namespace lockstep {
 
-// Launches env_step_world / env_reset_world over every env on the device (envs/vec_env_cuda.cu),
+// Launches env_step_world / env_reset_world over every env on the device (envs/env_kernels.cuh),
 // queued on `stream` (a cudaStream_t: the simulator's).
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,

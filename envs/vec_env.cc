@@ -203,9 +203,15 @@ class TaskVecEnv final : public VecEnv {
                                     std::to_string(k % act_dim_) + ")");
     const EnvBuffers b = buffers_;
     const EnvShared e = shared_;
+    if (e.same_step) {
 #pragma omp parallel for schedule(static)
-    for (int w = 0; w < s.num_worlds; ++w)
-      env_step_world<Task>(m, s.world(w), config_, b, w, actions, e);
+      for (int w = 0; w < s.num_worlds; ++w)
+        env_step_world<Task, true>(m, s.world(w), config_, b, w, actions, e);
+    } else {
+#pragma omp parallel for schedule(static)
+      for (int w = 0; w < s.num_worlds; ++w)
+        env_step_world<Task, false>(m, s.world(w), config_, b, w, actions, e);
+    }
   }
 
   const EnvBuffers& buffers() const override { return buffers_; }

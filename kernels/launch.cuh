@@ -1,5 +1,5 @@
 // Launch shape shared by the physics kernels (kernels/cuda_backend.cu) and the env kernels
-// (envs/vec_env_cuda.cu): one thread per world.
+// (envs/env_kernels.cuh): one thread per world.
 #pragma once
 
 namespace lockstep {

@@ -1,8 +1,7 @@
-// CUDA launch code for the env layer: one thread per env runs envs/env_step.h.
-#include "envs/ant.h"
-#include "envs/half_cheetah.h"
-#include "envs/humanoid.h"
-#include "envs/reacher.h"
+// CUDA launch code for the env layer: one thread per env runs envs/env_step.h. Each env's
+// translation unit (envs/ant_cuda.cu, …) instantiates it, so that the kernels compile in parallel.
+#pragma once
+
 #include "envs/registry.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
@@ -10,13 +9,13 @@
 namespace lockstep {
 namespace {
 
-template <class Task>
+template <class Task, bool kSameStep>
 __global__ void env_step_kernel(const __grid_constant__ ModelView m,
                                 const __grid_constant__ StateView s,
                                 const typename Task::Config c, EnvBuffers b,
                                 const float* actions, const __grid_constant__ EnvShared e) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w < s.num_worlds) env_step_world<Task>(m, s.world(w), c, b, w, actions, e);
+  if (w < s.num_worlds) env_step_world<Task, kSameStep>(m, s.world(w), c, b, w, actions, e);
 }
 
 template <class Task>
@@ -35,8 +34,11 @@ __global__ void env_reset_kernel(const __grid_constant__ ModelView m,
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
                    const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream) {
-  env_step_kernel<Task><<<blocks_for(s.num_worlds), kBlock, 0,
-                          static_cast<cudaStream_t>(stream)>>>(m, s, c, b, actions, e);
+  const cudaStream_t st = static_cast<cudaStream_t>(stream);
+  if (e.same_step)
+    env_step_kernel<Task, true><<<blocks_for(s.num_worlds), kBlock, 0, st>>>(m, s, c, b, actions, e);
+  else
+    env_step_kernel<Task, false><<<blocks_for(s.num_worlds), kBlock, 0, st>>>(m, s, c, b, actions, e);
   cuda_check_launch("env_step_kernel");
 }
 
@@ -53,10 +55,5 @@ void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task:
                                     const EnvBuffers&, const float*, const EnvShared&, void*); \
   template void cuda_env_reset<Task>(const ModelView&, const StateView&, const Task::Config&, \
                                      const EnvBuffers&, const EnvShared&, void*);
-LS_ENV_INSTANTIATE(Ant)
-LS_ENV_INSTANTIATE(HalfCheetah)
-LS_ENV_INSTANTIATE(Humanoid)
-LS_ENV_INSTANTIATE(Reacher)
-#undef LS_ENV_INSTANTIATE
 
 }  // namespace lockstep
