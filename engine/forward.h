@@ -36,7 +36,9 @@ LS_HD void smooth_acceleration(const ModelView& m, const Data& d) {
 }
 
 // mj_forward: every derived quantity from (qpos, qvel, ctrl, applied forces).
-LS_HD void forward(const ModelView& m, const Data& d) {
+// Data by value: nvcc compiles forward() out of line, and through a reference the handle would
+// sit in local memory, reloaded at every state access.
+LS_HD void forward(const ModelView& m, const Data d) {
   kinematics(m, d);
   com_pos(m, d);
   make_m(m, d);

@@ -12,7 +12,7 @@ void set_const(Model& model) {
   const ModelView m = model.view();
   const StateLayout layout = StateLayout::make(s);
   std::vector<float> buffer(layout.per_world, 0.0f);
-  const StateView view{buffer.data(), layout, 1, false};
+  const StateView view{buffer.data(), layout, 1, false, nullptr};
   const Data d = view.world(0);
   default_params(m, d);
   reset_world(m, d);

@@ -52,7 +52,7 @@ class CpuBackend final : public Backend {
     }
   }
   StateView view() const override {
-    return StateView{const_cast<float*>(buffer_.data()), layout_, num_worlds_, false};
+    return StateView{const_cast<float*>(buffer_.data()), layout_, num_worlds_, false, nullptr};
   }
   ModelView model_view() const override { return model_; }
   bool on_device() const override { return false; }

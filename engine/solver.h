@@ -396,7 +396,8 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
 
 // Constraint stage: qacc, efc_force, qfrc_constraint, contact_force. Starts from
 // qacc_warmstart when it is cheaper than qacc_smooth (Newton) or through the dual warm start.
-LS_HD void solve_constraint(const ModelView& m, const Data& d) {
+// Data by value, as for forward().
+LS_HD void solve_constraint(const ModelView& m, const Data d) {
   const int nv = m.size.nv;
   const int nactive = active_rows(d);
   const bool any = nactive > 0;

@@ -101,20 +101,15 @@ struct Arr {
 struct StateLayout;
 
 // One world's view of every state field: a small handle (buffer, layout, world index) whose
-// accessors compute each field's address, so that kernels keep it in registers and read the
-// layout offsets from their constant parameter space. d.qpos()[i] is entry i of qpos.
+// accessors compute each field's address, kept in registers. d.qpos()[i] is entry i of qpos.
+// On the device the layout is the CUDA backend's world-fastest one and lives in global memory
+// (StateView::device_layout); on the host it is the CPU backend's world-major one.
 struct Data {
   float* base;
   const StateLayout* layout;
   int world;
   int num_worlds;
-  bool world_fastest;
 
-  LS_HD Arr<float> field(int off, int size) const {
-    float* f = base + static_cast<ptrdiff_t>(off) * num_worlds;
-    return world_fastest ? Arr<float>{f + world, num_worlds}
-                         : Arr<float>{f + static_cast<ptrdiff_t>(world) * size, 1};
-  }
 #define LS_X(name, count, comment) LS_HD Arr<float> name() const;
   LS_STATE_FIELDS(LS_X)
 #undef LS_X
@@ -152,15 +147,35 @@ struct StateView {
   StateLayout layout;
   int num_worlds;
   bool world_fastest;  // CUDA layout if true, CPU layout otherwise
+  const StateLayout* device_layout;  // CUDA: a copy of layout in device global memory
 
-  // World w's view. The StateView must outlive it (the view points at its layout).
-  LS_HD Data world(int w) const { return Data{base, &layout, w, num_worlds, world_fastest}; }
+  // World w's view. On the host the StateView must outlive it (the view points at its layout).
+  LS_HD Data world(int w) const {
+#ifdef __CUDA_ARCH__
+    return Data{base, device_layout, w, num_worlds};
+#else
+    return Data{base, &layout, w, num_worlds};
+#endif
+  }
 };
 
-#define LS_X(name, count, comment)                                  \
-  LS_HD Arr<float> Data::name() const {                              \
-    return field(layout->name##_off, layout->name##_size);           \
+#ifdef __CUDA_ARCH__
+// Entry i of world w at base[(off + i)·N + w]. The offset is read through the read-only data
+// path, which lets the compiler reuse it across stores to the state (with a plain load every
+// access reloaded it; bench/RESULTS.md, 2026-12-02).
+#define LS_X(name, count, comment)                                                       \
+  LS_HD Arr<float> Data::name() const {                                                   \
+    const ptrdiff_t off = __ldg(&layout->name##_off);                                     \
+    return Arr<float>{base + off * num_worlds + world, num_worlds};                       \
   }
+#else
+// Entry i of world w at base[off·N + w·size + i].
+#define LS_X(name, count, comment)                                                       \
+  LS_HD Arr<float> Data::name() const {                                                   \
+    const ptrdiff_t off = layout->name##_off, size = layout->name##_size;                 \
+    return Arr<float>{base + off * num_worlds + world * size, 1};                         \
+  }
+#endif
 LS_STATE_FIELDS(LS_X)
 #undef LS_X
 

@@ -2,7 +2,7 @@
 // The state is one device buffer in the world-fastest layout (engine/state.h), so the threads
 // of a warp read entry i of 32 consecutive worlds in one coalesced transaction. The Model's
 // arrays are uploaded once; ModelView (device pointers) and StateView are __grid_constant__ kernel
-// arguments, so physics code reads them (and the state layout offsets) from constant space.
+// arguments, and the state layout's offsets are read from a device copy (engine/state.h).
 // step(n) is one launch running n physics steps; nothing is allocated and nothing synchronises
 // the host inside forward/step/reset: work is queued on the caller's stream (set_stream).
 #include <memory>
@@ -89,12 +89,16 @@ class CudaBackend final : public Backend {
     cuda_check(cudaMalloc(&state_, bytes), "cudaMalloc (state)");
     cuda_check(cudaMemset(state_, 0, bytes), "cudaMemset (state)");
     cuda_check(cudaMalloc(&ids_, sizeof(int) * num_worlds), "cudaMalloc (world ids)");
+    cuda_check(cudaMalloc(&layout_device_, sizeof(StateLayout)), "cudaMalloc (state layout)");
+    cuda_check(cudaMemcpy(layout_device_, &layout_, sizeof(StateLayout), cudaMemcpyHostToDevice),
+               "cudaMemcpy (state layout)");
     params_kernel<<<blocks_for(num_worlds_), kBlock>>>(model_.view(), view());
     cuda_check_launch("params_kernel");
   }
   ~CudaBackend() override {
     cudaFree(state_);
     cudaFree(ids_);
+    cudaFree(layout_device_);
   }
 
   void set_stream(void* stream) override { stream_ = static_cast<cudaStream_t>(stream); }
@@ -127,7 +131,9 @@ class CudaBackend final : public Backend {
     post_constraint_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view());
     cuda_check_launch("post_constraint_kernel");
   }
-  StateView view() const override { return StateView{state_, layout_, num_worlds_, true}; }
+  StateView view() const override {
+    return StateView{state_, layout_, num_worlds_, true, layout_device_};
+  }
   ModelView model_view() const override { return model_.view(); }
   bool on_device() const override { return true; }
 
@@ -137,6 +143,7 @@ class CudaBackend final : public Backend {
   StateLayout layout_;
   float* state_ = nullptr;
   int* ids_ = nullptr;
+  StateLayout* layout_device_ = nullptr;
   cudaStream_t stream_ = nullptr;
 };
 
