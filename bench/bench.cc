@@ -48,6 +48,7 @@ struct Options {
   int repeats = 5;
   std::string json;
   std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
+  Autoreset autoreset = Autoreset::next_step;  // --autoreset, with --env
   std::string command_line;
 };
 
@@ -58,6 +59,7 @@ struct Options {
                "                      [--substeps K] [--integrator euler|rk4|model]\n"
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
+               "                      [--autoreset next_step|same_step]  (with --env)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
                error.c_str());
   std::exit(2);
@@ -85,6 +87,11 @@ Options parse(int argc, char** argv) {
     else if (flag == "--repeats") o.repeats = parse_positive(flag, value);
     else if (flag == "--json") o.json = value;
     else if (flag == "--env") o.env = value;
+    else if (flag == "--autoreset") {
+      if (value != "next_step" && value != "same_step")
+        usage("--autoreset expects next_step or same_step, got '" + value + "'");
+      o.autoreset = value == "same_step" ? Autoreset::same_step : Autoreset::next_step;
+    }
     else if (flag == "--integrator") {
       if (value != "euler" && value != "rk4" && value != "model")
         usage("--integrator expects euler, rk4 or model, got '" + value + "'");
@@ -145,6 +152,7 @@ class Runner {
       EnvOptions eo;
       eo.num_envs = worlds;
       eo.device = device;
+      eo.autoreset = o.autoreset;
       env_ = make_env(o.env, eo).take();
     }
     std::vector<float> range(2 * model->size.nu);
@@ -353,8 +361,8 @@ int run(Options o, Clock::time_point process_start) {
   if (copy_gbps > 0) std::printf(" · copy bandwidth %.0f GB/s", copy_gbps);
   std::printf("\n");
   if (!o.env.empty())
-    std::printf("env %s: observation, reward, termination and auto-reset included\n",
-                o.env.c_str());
+    std::printf("env %s: observation, reward, termination and auto-reset (%s) included\n",
+                o.env.c_str(), o.autoreset == Autoreset::same_step ? "same_step" : "next_step");
   std::printf("%d env steps x %d substeps per repeat, median of %d\n", o.steps, o.substeps,
               o.repeats);
   std::printf("%10s %14s %16s %14s %10s %8s %8s %8s\n", "worlds", "env steps/s",
@@ -388,7 +396,9 @@ int run(Options o, Clock::time_point process_start) {
     if (!f) throw std::runtime_error("--json: cannot write '" + o.json + "'");
     f << "{\n  \"command\": " << json_string(o.command_line) << ",\n  \"model\": "
       << json_string(path) << ",\n  \"model_name\": " << json_string(model->model_name)
-      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"integrator\": \"" << integ
+      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"autoreset\": \""
+      << (o.autoreset == Autoreset::same_step ? "same_step" : "next_step")
+      << "\",\n  \"integrator\": \"" << integ
       << "\",\n  \"timestep\": " << model->opt.timestep
       << ",\n  \"device\": " << json_string(device_name) << ",\n  \"copy_bandwidth_gbps\": " << copy_gbps
       << ",\n  \"first_step_seconds\": " << first_step_s << ",\n  \"steps\": " << o.steps

@@ -20,7 +20,8 @@ def bench_json(tmp_path_factory):
         pytest.skip("lockstep-bench is not built (build/bench/lockstep-bench)")
     out = tmp_path_factory.mktemp("bench")
     files = []
-    for name, args in [("ant_env", ["--env", "ant"]), ("humanoid", ["--model", "humanoid"])]:
+    for name, args in [("ant_env", ["--env", "ant", "--autoreset", "same_step"]),
+                       ("humanoid", ["--model", "humanoid"])]:
         path = out / f"{name}.json"
         subprocess.run([str(BENCH), *args, "--num-worlds", "4,8", "--steps", "2", "--repeats", "1",
                         "--device", "cpu", "--json", str(path)], check=True, capture_output=True)
@@ -31,6 +32,7 @@ def bench_json(tmp_path_factory):
 def test_bench_json_is_complete(bench_json):
     run = json.loads(bench_json[0].read_text())
     assert run["env"] == "ant" and run["integrator"] == "RK4" and run["substeps"] == 5
+    assert run["autoreset"] == "same_step"
     assert [r["worlds"] for r in run["rows"]] == [4, 8]
     for r in run["rows"]:
         assert r["env_steps_per_s"] > 0

@@ -134,3 +134,28 @@ def test_env_step_waits_for_actions_written_on_a_side_stream():
         seen = obs.clone()
     torch.cuda.synchronize()
     assert torch.equal(seen, expected.clone())
+
+
+@pytest.mark.parametrize("mode", ["next_step", "same_step"])
+def test_env_auto_reset_on_the_gpu_matches_the_cpu(mode):
+    """Episodes of 3 steps, so that 7 steps cross two auto-resets (each mode compiles its own
+    kernel, NEXT_STEP's resetting worlds run the substeps' forward() calls holding their state)."""
+    torch = pytest.importorskip("torch")
+    kw = dict(num_envs=64, seed=5, autoreset_mode=mode, max_episode_steps=3)
+    cpu = lockstep.make("Reacher", device="cpu", array_type="numpy", **kw)
+    gpu = lockstep.make("Reacher", device="cuda", **kw)
+    cpu.reset()
+    gpu.reset()
+    rng = np.random.default_rng(1)
+    for step in range(7):
+        a = rng.uniform(-1, 1, (64, 2)).astype(np.float32)
+        obs_c, r_c, term_c, trunc_c, info_c = cpu.step(a)
+        obs_g, r_g, term_g, trunc_g, info_g = gpu.step(torch.from_numpy(a).cuda())
+        np.testing.assert_allclose(obs_g.cpu().numpy(), obs_c, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(r_g.cpu().numpy(), r_c, rtol=1e-4, atol=1e-4)
+        np.testing.assert_array_equal(trunc_g.cpu().numpy(), trunc_c)
+        ends = (2, 5) if mode == "same_step" else (2, 6)  # NEXT_STEP spends step 3 resetting
+        assert trunc_c.all() if step in ends else not trunc_c.any()
+        if mode == "same_step" and trunc_c.all():
+            np.testing.assert_allclose(info_g["final_obs"].cpu().numpy(), info_c["final_obs"],
+                                       rtol=1e-4, atol=1e-4)
