@@ -123,6 +123,9 @@ $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,
 python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
 $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
 env_rows ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2
+for env in ant reacher; do  # SAME_STEP's own kernel (it keeps a forward() under a per-world branch)
+  $bench --env $env --autoreset same_step --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
+done
 # Diagnostics: where Ant's time goes (same file with one option changed).
 shared="$root/../shared/models/gymnasium"
 sed 's/<option /<option solver="PGS" /' "$shared/ant.xml" > /tmp/ant_pgs.xml

@@ -329,9 +329,79 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
   d.solver_neval()[0] = static_cast<float>(neval);
 }
 
+// PGS sweeps until the dual cost improves by less than opt.tolerance (scaled) or for
+// opt.iterations; return the sweeps made. Both keep f ≥ 0 on every active row and start from
+// efc_force and qacc = qacc_smooth + M⁻¹·Jᵀ·f, and leave both current.
+//
+// pgs_sweeps: row r's residual J_r·qacc − aref_r + R_r·f_r from qacc, updated after each row
+// (a dot product and an update over nv per row visit).
+LS_HD int pgs_sweeps(const ModelView& m, const Data& d, int nactive, float scale) {
+  const int nv = m.size.nv;
+  const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), m.size.nefc_max * nv);
+  int iter = 0;
+  while (iter < m.opt.iterations) {
+    ++iter;
+    float change = 0;
+    for (int k = 0; k < nactive; ++k) {
+      const int r = active_row(d, k);
+      const float f0 = d.efc_force()[r];
+      const float res = row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r] + d.efc_R()[r] * f0;
+      const float f = fmaxf(0.0f, f0 - res / diagA[r]);
+      const float delta = f - f0;
+      for (int i = 0; i < nv; ++i) d.qacc()[i] += delta * MinvJT[r * nv + i];
+      d.efc_force()[r] = f;
+      change += res * delta + 0.5f * diagA[r] * delta * delta;  // change of the dual cost
+    }
+    if (-scale * change < m.opt.tolerance) break;
+  }
+  return iter;
+}
+
+// pgs_sweeps_dense, for at most nv active rows: the same iteration on the dual as MuJoCo writes
+// it, residual_k = b_k + Σ_l AR_kl·f_l with AR = J·M⁻¹·Jᵀ + R over the active rows (qH holds
+// it) and b = J·qacc_smooth − aref, so a row visit costs one pass over the active rows.
+LS_HD int pgs_sweeps_dense(const ModelView& m, const Data& d, int nactive, float scale) {
+  const int nv = m.size.nv;
+  const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), m.size.nefc_max * nv);
+  const Arr<float> AR = d.qH(), b = d.solver_scratch(), f = sub(d.solver_scratch(), nv);
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
+    b[k] = row_dot(d, nv, r, d.qacc_smooth()) - d.efc_aref()[r];
+    f[k] = d.efc_force()[r];
+    AR[k * nactive + k] = diagA[r];
+    for (int l = 0; l < k; ++l) {
+      const float a = row_dot(d, nv, r, sub(MinvJT, active_row(d, l) * nv));
+      AR[k * nactive + l] = a;
+      AR[l * nactive + k] = a;
+    }
+  }
+  int iter = 0;
+  while (iter < m.opt.iterations) {
+    ++iter;
+    float change = 0;
+    for (int k = 0; k < nactive; ++k) {
+      float res = b[k];
+      for (int l = 0; l < nactive; ++l) res += AR[k * nactive + l] * f[l];
+      const float diag = AR[k * nactive + k];
+      const float fk = fmaxf(0.0f, f[k] - res / diag);
+      const float delta = fk - f[k];
+      f[k] = fk;
+      change += res * delta + 0.5f * diag * delta * delta;
+    }
+    if (-scale * change < m.opt.tolerance) break;
+  }
+  for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
+    d.efc_force()[r] = f[k];
+    for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[r * nv + i] * f[k];
+  }
+  return iter;
+}
+
 // Projected Gauss-Seidel on the dual: active rows in order (limits, then contact slots; row ids
-// increase in that order), f ≥ 0 for limits and pyramidal contact edges.
-// qacc = qacc_smooth + M⁻¹·Jᵀ·f is kept current.
+// increase in that order), f ≥ 0 for limits and pyramidal contact edges; on return
+// qacc = qacc_smooth + M⁻¹·Jᵀ·f.
 LS_HD void solve_pgs(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max, nactive = active_rows(d);
   const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), nefc * nv);
@@ -373,23 +443,8 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
     for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   }
 
-  auto update_row = [&](int r, float lower) {
-    const float res = row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r] + d.efc_R()[r] * d.efc_force()[r];
-    const float f = fmaxf(lower, d.efc_force()[r] - res / diagA[r]);
-    const float delta = f - d.efc_force()[r];
-    for (int i = 0; i < nv; ++i) d.qacc()[i] += delta * MinvJT[r * nv + i];
-    d.efc_force()[r] = f;
-    return res * delta + 0.5f * diagA[r] * delta * delta;  // change of the dual cost
-  };
-  int iter = 0;
-  for (; iter < m.opt.iterations; ++iter) {
-    float change = 0;
-    for (int k = 0; k < nactive; ++k) change += update_row(active_row(d, k), 0.0f);
-    if (-scale * change < m.opt.tolerance) {
-      ++iter;
-      break;
-    }
-  }
+  const int iter = nactive <= nv ? pgs_sweeps_dense(m, d, nactive, scale)
+                                 : pgs_sweeps(m, d, nactive, scale);
   d.solver_niter()[0] = static_cast<float>(iter);
   d.solver_neval()[0] = 0;  // no line search
 }

@@ -84,8 +84,8 @@ namespace lockstep {
   X(efc_aref, nefc_max, "reference acceleration")                                           \
   X(efc_force, nefc_max, "constraint force of the row")                                     \
   X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows and diag A (PGS); J·p, jar, 0 (Newton)")     \
-  X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
-  X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
+  X(qH, nv * nv, "solver scratch: Newton Hessian factor; PGS: J·M^-1·J' + R of the active rows") \
+  X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p (Newton); J·qacc_smooth - aref, f (PGS)") \
   X(solver_niter, 1, "solver iterations taken in the last solve")                        \
   X(solver_neval, 1, "line-search cost evaluations in the last solve (Newton/CG)")        \
   X(cfrc_ext, nbody * 6, "external force on each body [torque; force] about subtree_com of its root")
