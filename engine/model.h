@@ -28,6 +28,10 @@ struct Option {
 };
 
 // Sizes, MuJoCo's names.
+// Largest dense PGS block (Sizes::nefc_dense): 64² floats, 16 KB per world. A sweep over the
+// block costs nactive² reads against ~4·nv·nactive row by row, so larger blocks rarely pay.
+constexpr int kPgsDenseRows = 64;
+
 struct Sizes {
   int nq = 0;        // generalized positions
   int nv = 0;        // degrees of freedom
@@ -44,6 +48,10 @@ struct Sizes {
   int ncollision = 0;  // compiled candidate geom pairs (engine/collision_pairs.h)
   int ncon_max = 0;    // contact slots, sum of collision_connum
   int nefc_max = 0;    // constraint row slots: limits, then contacts (engine/constraint.h)
+  // Rows of the PGS solver's dense block efc_AR: min(nefc_max, kPgsDenseRows) when the model
+  // compiles with solver PGS and pyramidal cones, else 0 (worlds with more active rows, or a
+  // solver changed after compiling, run PGS row by row).
+  int nefc_dense = 0;
 };
 
 // Every Model array: X(type, name, count, comment). `count` is an expression in Sizes.

@@ -1,5 +1,7 @@
 #include "engine/model_finalize.h"
 
+#include <algorithm>
+
 #include "engine/collision_pairs.h"
 #include "engine/constraint.h"
 #include "engine/set_const.h"
@@ -30,6 +32,8 @@ void compile_constraint_rows(Model& m) {
     r += contact_rows(v, m.collision_condim[m.slot_collisionid[s]]);
   }
   m.size.nefc_max = r;
+  const bool pgs = m.opt.solver == kSolverPGS && m.opt.cone == kConePyramidal;
+  m.size.nefc_dense = pgs ? std::min(r, kPgsDenseRows) : 0;
 }
 
 void finalize_model(Model& m) {

@@ -357,13 +357,15 @@ LS_HD int pgs_sweeps(const ModelView& m, const Data& d, int nactive, float scale
   return iter;
 }
 
-// pgs_sweeps_dense, for at most nv active rows: the same iteration on the dual as MuJoCo writes
-// it, residual_k = b_k + Σ_l AR_kl·f_l with AR = J·M⁻¹·Jᵀ + R over the active rows (qH holds
-// it) and b = J·qacc_smooth − aref, so a row visit costs one pass over the active rows.
+// pgs_sweeps_dense, for at most nefc_dense active rows: the same iteration on the dual as
+// MuJoCo writes it, residual_k = b_k + Σ_l AR_kl·f_l with AR = J·M⁻¹·Jᵀ + R over the active
+// rows (efc_AR) and b = J·qacc_smooth − aref, so a row visit costs one pass over the active
+// rows instead of two over nv.
 LS_HD int pgs_sweeps_dense(const ModelView& m, const Data& d, int nactive, float scale) {
-  const int nv = m.size.nv;
-  const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), m.size.nefc_max * nv);
-  const Arr<float> AR = d.qH(), b = d.solver_scratch(), f = sub(d.solver_scratch(), nv);
+  const int nv = m.size.nv, nefc = m.size.nefc_max;
+  const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), nefc * nv);
+  const Arr<float> AR = d.efc_AR(), b = sub(d.efc_scratch(), nefc * (nv + 1)),
+                   f = sub(d.efc_scratch(), nefc * (nv + 2));
   for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
     b[k] = row_dot(d, nv, r, d.qacc_smooth()) - d.efc_aref()[r];
@@ -443,8 +445,8 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
     for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   }
 
-  const int iter = nactive <= nv ? pgs_sweeps_dense(m, d, nactive, scale)
-                                 : pgs_sweeps(m, d, nactive, scale);
+  const int iter = nactive <= m.size.nefc_dense ? pgs_sweeps_dense(m, d, nactive, scale)
+                                                : pgs_sweeps(m, d, nactive, scale);
   d.solver_niter()[0] = static_cast<float>(iter);
   d.solver_neval()[0] = 0;  // no line search
 }

@@ -83,9 +83,10 @@ namespace lockstep {
   X(efc_R, nefc_max, "regulariser R")                                                       \
   X(efc_aref, nefc_max, "reference acceleration")                                           \
   X(efc_force, nefc_max, "constraint force of the row")                                     \
-  X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows and diag A (PGS); J·p, jar, 0 (Newton)")     \
-  X(qH, nv * nv, "solver scratch: Newton Hessian factor; PGS: J·M^-1·J' + R of the active rows") \
-  X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p (Newton); J·qacc_smooth - aref, f (PGS)") \
+  X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)") \
+  X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
+  X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
+  X(efc_AR, nefc_dense * nefc_dense, "PGS scratch: J·M^-1·J' + R over the active rows")   \
   X(solver_niter, 1, "solver iterations taken in the last solve")                        \
   X(solver_neval, 1, "line-search cost evaluations in the last solve (Newton/CG)")        \
   X(cfrc_ext, nbody * 6, "external force on each body [torque; force] about subtree_com of its root")
@@ -126,9 +127,9 @@ struct StateLayout {
     StateLayout l;
     const int nq = s.nq, nv = s.nv, nu = s.nu, na = s.na, nbody = s.nbody, njnt = s.njnt,
               ngeom = s.ngeom, nsite = s.nsite, ntendon = s.ntendon, ncon_max = s.ncon_max,
-              nefc_max = s.nefc_max;
+              nefc_max = s.nefc_max, nefc_dense = s.nefc_dense;
     (void)nq, (void)nv, (void)nu, (void)na, (void)nbody, (void)njnt, (void)ngeom, (void)nsite,
-        (void)ntendon, (void)ncon_max, (void)nefc_max;
+        (void)ntendon, (void)ncon_max, (void)nefc_max, (void)nefc_dense;
     int off = 0;
 #define LS_X(name, count, comment) \
   l.name##_off = off;              \

@@ -27,7 +27,7 @@ const SizeMember kSizeMembers[] = {
     {"ntendon", &Sizes::ntendon}, {"nwrap", &Sizes::nwrap},
     {"npair", &Sizes::npair},     {"nexclude", &Sizes::nexclude},
     {"ncollision", &Sizes::ncollision}, {"ncon_max", &Sizes::ncon_max},
-    {"nefc_max", &Sizes::nefc_max},
+    {"nefc_max", &Sizes::nefc_max}, {"nefc_dense", &Sizes::nefc_dense},
 };
 
 bool is_integer(const std::string& s) {

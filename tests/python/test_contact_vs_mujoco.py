@@ -64,8 +64,8 @@ SLIDING_BOX = """
 @pytest.mark.parametrize("cone,solver", [("pyramidal", "Newton"), ("elliptic", "Newton"),
                                          ("pyramidal", "PGS")])
 def test_sliding_box_stops_where_mujoco_stops(cone, solver):
-    """PGS: four corner contacts give 16 active rows, more than the box's 6 dofs, so this runs
-    the row-by-row sweeps; the dense sweeps (at most nv rows) run in the Ant and Humanoid tests."""
+    """PGS: four corner contacts, 16 active rows for 6 dofs (tests/cpp/solver_test.cc checks
+    the dense and row-by-row PGS sweeps against each other)."""
     mj_model, model = load_both(SLIDING_BOX.format(cone=cone, solver=solver))
     mj_data = mujoco.MjData(mj_model)
     sim = lockstep.Simulator(model, num_worlds=1)
