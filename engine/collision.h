@@ -6,7 +6,8 @@
 // (engine/collision_pairs.h). The loop over pairs and the choice of narrowphase routine depend
 // only on the Model, so they are uniform across worlds (no divergence). Per-world state decides
 // only the values written and the active mask: slot active iff the routine produced a candidate
-// there, contacts are enabled, and dist < margin.
+// there, contacts are enabled, and dist < margin. Inactive slots get contact_dist and
+// contact_active only; their pos, frame and geom entries are stale.
 //
 // No bounding-sphere prefilter: MuJoCo's test (centre distance > rbound1 + rbound2 + margin)
 // rejects only pairs whose narrowphase distance already exceeds the margin, so as a mask it would
@@ -73,14 +74,15 @@ LS_HD void collision(const ModelView& m, const Data& d) {
       const int i = adr + k;
       const float active = (con.exists > 0.0f && con.dist < margin) ? enabled : 0.0f;
       d.contact_dist()[i] = con.dist;
+      d.contact_active()[i] = active;
+      ncon += active > 0.0f ? 1 : 0;
+      if (active == 0.0f) continue;  // per-world mask: an inactive slot's geometry is never read
       d.contact_pos()[3 * i] = con.pos.x;
       d.contact_pos()[3 * i + 1] = con.pos.y;
       d.contact_pos()[3 * i + 2] = con.pos.z;
       for (int j = 0; j < 9; ++j) d.contact_frame()[9 * i + j] = con.frame.m[j];
-      d.contact_active()[i] = active;
       d.contact_geom()[2 * i] = static_cast<float>(g1);
       d.contact_geom()[2 * i + 1] = static_cast<float>(g2);
-      ncon += active > 0.0f ? 1 : 0;
     }
   }
   d.ncon()[0] = static_cast<float>(ncon);

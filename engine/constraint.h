@@ -94,8 +94,10 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
     for (int side = 0; side < 2; ++side) {
       const float dist = side == 0 ? q - m.jnt_range[2 * j] : m.jnt_range[2 * j + 1] - q;
       const float active = (enabled && dist < m.jnt_margin[j]) ? 1.0f : 0.0f;
-      zero_row(d, nv, r + side);
-      d.efc_J()[(r + side) * nv + da] = active * (side == 0 ? 1.0f : -1.0f);
+      if (active != 0.0f) {  // inactive rows are never read (per-world mask)
+        zero_row(d, nv, r + side);
+        d.efc_J()[(r + side) * nv + da] = side == 0 ? 1.0f : -1.0f;
+      }
       const RowParams p = row_params(m, m.jnt_solref + 2 * j, m.jnt_solimp + 5 * j, dist,
                                      m.jnt_margin[j], m.dof_invweight0[da]);
       write_row(d, nv, r + side, active, p, true);
@@ -109,9 +111,11 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
       const float dist = side == 0 ? len - m.tendon_range[2 * t] : m.tendon_range[2 * t + 1] - len;
       const float active = (enabled && dist < m.tendon_margin[t]) ? 1.0f : 0.0f;
       const float sign = side == 0 ? 1.0f : -1.0f;
-      zero_row(d, nv, r + side);
-      for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
-        d.efc_J()[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += active * sign * m.wrap_prm[w];
+      if (active != 0.0f) {  // per-world mask, as for joints
+        zero_row(d, nv, r + side);
+        for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
+          d.efc_J()[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += sign * m.wrap_prm[w];
+      }
       const RowParams p = row_params(m, m.tendon_solref_lim + 2 * t, m.tendon_solimp_lim + 5 * t,
                                      dist, m.tendon_margin[t], m.tendon_invweight0[t]);
       write_row(d, nv, r + side, active, p, true);
@@ -148,13 +152,13 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
     const float includemargin = m.collision_margin[c] - m.collision_gap[c];
     const float active =
         (enabled && d.contact_active()[s] > 0 && dist < includemargin) ? 1.0f : 0.0f;
-    for (int k = 0; k < nrow; ++k) zero_row(d, nv, r0 + k);
-    for (int k = 0; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
     if (active == 0.0f) {
-      // Inactive slot (per-world mask): zero rows, no Jacobian or parameters to compute.
+      // Inactive slot (per-world mask): its rows are never read, so they are left as they are
+      // (zeroing them cost Humanoid 311·23 stores per step).
       for (int k = 0; k < nrow; ++k) d.efc_active()[r0 + k] = 0;
       continue;
     }
+    for (int k = 0; k < nrow; ++k) zero_row(d, nv, r0 + k);
 
     const Vec3 pos = load3(d.contact_pos(), 3 * s);
     const Vec3 n = load3(d.contact_frame(), 9 * s), t1 = load3(d.contact_frame(), 9 * s + 3),
@@ -228,11 +232,13 @@ LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid
 
 // Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
 // normal = Σ f, tangent k = (f₂ₖ − f₂ₖ₊₁)·μₖ; elliptic rows are the components themselves.
+// Writes all six entries of every slot (inactive slots have zero row forces).
 LS_HD void contact_force(const ModelView& m, const Data& d) {
   for (int s = 0; s < m.size.ncon_max; ++s) {
     const int c = m.slot_collisionid[s];
     const int dim = m.collision_condim[c];
     const int r0 = m.slot_efcadr[s];
+    for (int k = dim; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
     if (m.opt.cone == kConeElliptic) {
       for (int k = 0; k < dim; ++k) d.contact_force()[6 * s + k] = d.efc_force()[r0 + k];
       continue;

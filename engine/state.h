@@ -68,16 +68,16 @@ namespace lockstep {
   X(rk_asum, nv, "RK4 scratch: weighted sum of stage accelerations")                       \
   X(ncon, 1, "number of active contacts")                                                   \
   X(contact_dist, ncon_max, "signed distance per slot, negative in penetration [m]")        \
-  X(contact_pos, ncon_max * 3, "contact position, midway between the surfaces [m]")         \
-  X(contact_frame, ncon_max * 9, "contact frame, rows n (geom1 -> geom2), t1, t2")          \
+  X(contact_pos, ncon_max * 3, "contact position, midway between the surfaces [m] (active slots)")         \
+  X(contact_frame, ncon_max * 9, "contact frame, rows n (geom1 -> geom2), t1, t2 (active slots)")          \
   X(contact_active, ncon_max, "1 if the slot holds a contact (dist < margin), else 0")      \
-  X(contact_geom, ncon_max * 2, "geom1, geom2 ids of the slot (stored as floats)")          \
+  X(contact_geom, ncon_max * 2, "geom1, geom2 ids of the slot, stored as floats (active slots)")          \
   X(contact_overflow, 1, "1 if a pair found more contacts than its slots (never, see collision.h)") \
   X(contact_force, ncon_max * 6, "contact force in the contact frame: normal, t1, t2, spin, roll1, roll2") \
   X(nefc, 1, "number of active constraint rows")                                            \
   X(efc_active, nefc_max, "1 if the row is active (a limit or contact within its margin)")  \
   X(efc_rowid, nefc_max, "ids of the active rows in increasing order, the first nefc entries") \
-  X(efc_J, nefc_max * nv, "constraint Jacobian, dense row-major")                            \
+  X(efc_J, nefc_max * nv, "constraint Jacobian, dense row-major (rows of inactive slots: stale)") \
   X(efc_pos, nefc_max, "constraint violation (distance) [m or rad]")                        \
   X(efc_margin, nefc_max, "margin of the row [m or rad]")                                  \
   X(efc_R, nefc_max, "regulariser R")                                                       \
