@@ -218,11 +218,8 @@ LS_HD void make_constraint(const ModelView& m, const Data& d) {
   limit_rows(m, d);
   contact_rows_fill(m, d);
   int nefc = 0;
-  for (int r = 0; r < m.size.nefc_max; ++r) {
-    const bool active = d.efc_active()[r] > 0;
-    d.efc_rowid()[nefc] = static_cast<float>(r);  // overwritten by the next active row if not
-    nefc += active ? 1 : 0;
-  }
+  for (int r = 0; r < m.size.nefc_max; ++r)
+    if (d.efc_active()[r] > 0) d.efc_rowid()[nefc++] = static_cast<float>(r);  // predicated store
   d.nefc()[0] = static_cast<float>(nefc);
 }
 
@@ -232,13 +229,15 @@ LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid
 
 // Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
 // normal = Σ f, tangent k = (f₂ₖ − f₂ₖ₊₁)·μₖ; elliptic rows are the components themselves.
-// Writes all six entries of every slot (inactive slots have zero row forces).
+// Writes all six entries of every slot (zero for inactive slots).
 LS_HD void contact_force(const ModelView& m, const Data& d) {
   for (int s = 0; s < m.size.ncon_max; ++s) {
     const int c = m.slot_collisionid[s];
     const int dim = m.collision_condim[c];
     const int r0 = m.slot_efcadr[s];
-    for (int k = dim; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
+    const bool active = d.efc_active()[r0] != 0.0f;  // else the rows' forces are stale
+    for (int k = active ? dim : 0; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
+    if (!active) continue;  // per-world mask
     if (m.opt.cone == kConeElliptic) {
       for (int k = 0; k < dim; ++k) d.contact_force()[6 * s + k] = d.efc_force()[r0 + k];
       continue;

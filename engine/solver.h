@@ -109,7 +109,7 @@ LS_HD float elliptic_cost(int dim, const float* y, const float* R, const float* 
 }
 
 // Row values y = jar + α·Jp of every active row; forces f = −∇s(y) into `force` (active rows
-// only: the caller keeps the others zero); returns the soft cost Σ s and, with `curvature`,
+// only); returns the soft cost Σ s and, with `curvature`,
 // Jpᵀ·Hess(s)·Jp. Scalar rows (limits, pyramidal edges) cost ½y²/R where y < 0; elliptic
 // contacts cost elliptic_cost of their block.
 LS_HD float eval_rows(const ModelView& m, const Data& d, Arr<float> jar, Arr<float> Jp,
@@ -459,8 +459,8 @@ LS_HD void solve_constraint(const ModelView& m, const Data d) {
   const int nactive = active_rows(d);
   const bool any = nactive > 0;
   for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
-  // The solvers write the forces of active rows only.
-  for (int r = 0; r < m.size.nefc_max; ++r) d.efc_force()[r] = 0;
+  // The solvers read and write the forces of active rows only; the other rows' are stale.
+  for (int k = 0; k < nactive; ++k) d.efc_force()[active_row(d, k)] = 0;
   if (!any) {  // no active row in this world: the unconstrained answer is exact
     for (int i = 0; i < nv; ++i) d.qfrc_constraint()[i] = 0;
     d.solver_niter()[0] = 0;

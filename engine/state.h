@@ -82,7 +82,7 @@ namespace lockstep {
   X(efc_margin, nefc_max, "margin of the row [m or rad]")                                  \
   X(efc_R, nefc_max, "regulariser R")                                                       \
   X(efc_aref, nefc_max, "reference acceleration")                                           \
-  X(efc_force, nefc_max, "constraint force of the row")                                     \
+  X(efc_force, nefc_max, "constraint force of the row (active rows; others stale)")                                     \
   X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)") \
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
   X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
