@@ -18,6 +18,7 @@
 //    or force and of zero Jacobian entries (`continue` on jar, J == 0, f == 0): per-world
 //    masks. A warp runs the longest list among its lanes, the CPU a world's own.
 //  - elliptic_cost's zone (top / bottom / middle): per world, a few flops each side.
+//  - PGS's form, the dense block or row by row: per world, by its number of active rows.
 //  - early exits of the Newton, line-search and PGS loops once the improvement is below
 //    opt.tolerance (MuJoCo's test) and of worlds with no active row: per world. A warp runs
 //    until its slowest world; results never depend on which worlds share a warp or on the
