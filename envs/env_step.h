@@ -48,31 +48,36 @@ LS_HD void begin_episode(const ModelView& m, const Data& d, const typename Task:
   Task::reset(m, d, c, rng);
 }
 
-// The outputs of world w once its new episode has been through forward(): the first
-// observation, zero reward and flags, a fresh episode record.
+// World w once its new episode has been through forward(): the first observation and a fresh
+// episode record. The step outputs (reward, flags, episode_return/length) are the caller's.
 template <class Task>
 LS_HD void finish_episode_start(const ModelView& m, const Data& d, const typename Task::Config& c,
                                 const EnvBuffers& b, int w, const EnvShared& e) {
   for (int k = 0; k < 6 * m.size.nbody; ++k) d.cfrc_ext()[k] = 0;
   Task::observe(m, d, c, b.obs + static_cast<ptrdiff_t>(w) * e.obs_dim);
+  b.step_count[w] = 0;
+  b.running_return[w] = 0;
+  b.needs_reset[w] = 0;
+}
+
+// The step outputs of an env whose episode starts: zero reward and flags.
+LS_HD void zero_step_outputs(const EnvBuffers& b, int w) {
   b.reward[w] = 0;
   b.terminated[w] = 0;
   b.truncated[w] = 0;
   b.done[w] = 0;
   b.episode_return[w] = 0;
   b.episode_length[w] = 0;
-  b.step_count[w] = 0;
-  b.running_return[w] = 0;
-  b.needs_reset[w] = 0;
 }
 
-// A new episode for world w, complete.
+// A new episode for world w, complete (reset()).
 template <class Task>
 LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Task::Config& c,
                            const EnvBuffers& b, int w, const EnvShared& e) {
   begin_episode<Task>(m, d, c, b, w, e);
   forward(m, d);
   finish_episode_start<Task>(m, d, c, b, w, e);
+  zero_step_outputs(b, w);
 }
 
 // One env step of world w. actions: (num_envs, act_dim) row-major, copied into ctrl (the
@@ -81,17 +86,18 @@ LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Tas
 // kSameStep: auto-reset SAME_STEP (a terminated episode restarts within this step) or
 // NEXT_STEP (it restarts at the next step, ignoring that step's action).
 //
-// A NEXT_STEP world that starts its episode here runs the same frame_skip step() calls as the
-// others, holding its state (the last forward() is the reset's mj_forward). Every world of a
-// warp thus calls forward() at the same points: with a call under a per-world branch nvcc
-// compiles all of the physics slower (bench/RESULTS.md, 2026-12-02). SAME_STEP keeps that
-// branch (the reset after a terminated step) and its slower kernel.
+// nvcc compiles all of the physics slower (~3,600-5,000 extra R2UR moves in the SASS;
+// bench/RESULTS.md, 2026-12-02) when forward() is called under a per-world branch that code
+// follows. So a NEXT_STEP world that starts its episode here runs the same frame_skip step()
+// calls as the others, holding its state (its last forward() is the reset's mj_forward), and the
+// SAME_STEP reset after a terminated step is the step's last act (SAME_STEP never takes the
+// NEXT_STEP start path).
 template <class Task, bool kSameStep>
 LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task::Config& c,
                           const EnvBuffers& b, int w, const float* actions,
                           const EnvShared& e) {
   const int obs_dim = e.obs_dim, act_dim = e.act_dim;
-  const bool starting = b.needs_reset[w] != 0;  // NEXT_STEP: the episode ended last step
+  const bool starting = !kSameStep && b.needs_reset[w] != 0;  // NEXT_STEP: ended last step
   bool nonfinite = false;
   if (starting) {
     begin_episode<Task>(m, d, c, b, w, e);
@@ -107,6 +113,7 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
   for (int k = 0; k < c.frame_skip; ++k) step(m, d, !starting);
   if (starting) {
     finish_episode_start<Task>(m, d, c, b, w, e);
+    zero_step_outputs(b, w);
     return;
   }
   if (c.needs_cfrc_ext()) rne_post_constraint(m, d);
@@ -120,22 +127,25 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
   const float ret = b.running_return[w] + reward;
   b.step_count[w] = length;
   b.running_return[w] = ret;
-  if (terminated || truncated) {
-    b.episode_index[w] += 1;
-    if constexpr (kSameStep) {
-      float* final_obs = b.final_obs + static_cast<ptrdiff_t>(w) * obs_dim;
-      for (int k = 0; k < obs_dim; ++k) final_obs[k] = obs[k];
-      env_reset_world<Task>(m, d, c, b, w, e);  // obs becomes the new episode's
-    } else {
-      b.needs_reset[w] = 1;
-    }
-  }
   b.reward[w] = reward;
   b.terminated[w] = terminated ? 1.0f : 0.0f;
   b.truncated[w] = truncated ? 1.0f : 0.0f;
   b.done[w] = terminated || truncated ? 1.0f : 0.0f;
   b.episode_return[w] = ret;  // the finished episode's, on the step that ends it
   b.episode_length[w] = length;
+  if (!(terminated || truncated)) return;
+  b.episode_index[w] += 1;
+  if constexpr (kSameStep) {
+    // Last in the step: a forward() under a per-world branch with code after it makes nvcc
+    // compile all of the physics slower; as the step's last act it does not.
+    float* final_obs = b.final_obs + static_cast<ptrdiff_t>(w) * obs_dim;
+    for (int k = 0; k < obs_dim; ++k) final_obs[k] = obs[k];
+    begin_episode<Task>(m, d, c, b, w, e);
+    forward(m, d);
+    finish_episode_start<Task>(m, d, c, b, w, e);  // obs becomes the new episode's
+  } else {
+    b.needs_reset[w] = 1;
+  }
 }
 
 }  // namespace lockstep
