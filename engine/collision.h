@@ -59,7 +59,8 @@ LS_HD void collide_pair(int func, const GeomPose& g1, const GeomPose& g2, float 
 
 // The collision stage of one world: m (compiled candidate pairs), d.geom_xpos()/geom_xmat =>
 // d.contact_* for every slot, d.ncon (number of active slots), d.contact_overflow (0).
-LS_HD void collision(const ModelView& m, const Data& d) {
+// Data by value, as for forward() (nvcc compiles this out of line too).
+LS_HD void collision(const ModelView& m, const Data d) {
   const float enabled = (m.opt.disableflags & kDsblContact) ? 0.0f : 1.0f;  // model-uniform
   int ncon = 0;
   for (int c = 0; c < m.size.ncollision; ++c) {
