@@ -136,8 +136,7 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
   if (!(terminated || truncated)) return;
   b.episode_index[w] += 1;
   if constexpr (kSameStep) {
-    // Last in the step: a forward() under a per-world branch with code after it makes nvcc
-    // compile all of the physics slower; as the step's last act it does not.
+    // The step's last act, so that no code follows this forward() (see above).
     float* final_obs = b.final_obs + static_cast<ptrdiff_t>(w) * obs_dim;
     for (int k = 0; k < obs_dim; ++k) final_obs[k] = obs[k];
     begin_episode<Task>(m, d, c, b, w, e);
