@@ -330,6 +330,17 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
   d.solver_neval()[0] = static_cast<float>(neval);
 }
 
+// qacc = qacc_smooth + M⁻¹·Jᵀ·f over the active rows, with the M⁻¹·Jᵀ rows in efc_scratch.
+LS_HD void pgs_qacc(const ModelView& m, const Data& d, int nactive) {
+  const int nv = m.size.nv;
+  const Arr<float> MinvJT = d.efc_scratch();
+  for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
+    for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[r * nv + i] * d.efc_force()[r];
+  }
+}
+
 // PGS sweeps until the dual cost improves by less than opt.tolerance (scaled) or for
 // opt.iterations; return the sweeps made. Both keep f ≥ 0 on every active row and start from
 // efc_force and qacc = qacc_smooth + M⁻¹·Jᵀ·f, and leave both current.
@@ -393,12 +404,8 @@ LS_HD int pgs_sweeps_dense(const ModelView& m, const Data& d, int nactive, float
     }
     if (-scale * change < m.opt.tolerance) break;
   }
-  for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
-  for (int k = 0; k < nactive; ++k) {
-    const int r = active_row(d, k);
-    d.efc_force()[r] = f[k];
-    for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[r * nv + i] * f[k];
-  }
+  for (int k = 0; k < nactive; ++k) d.efc_force()[active_row(d, k)] = f[k];
+  pgs_qacc(m, d, nactive);
   return iter;
 }
 
@@ -424,11 +431,7 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
     const float jar = row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r];
     d.efc_force()[r] = jar < 0 ? -jar / d.efc_R()[r] : 0.0f;
   }
-  for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
-  for (int k = 0; k < nactive; ++k) {
-    const int r = active_row(d, k);
-    for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[r * nv + i] * d.efc_force()[r];
-  }
+  pgs_qacc(m, d, nactive);
   for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
     const float f = d.efc_force()[r];

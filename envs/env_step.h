@@ -70,13 +70,20 @@ LS_HD void zero_step_outputs(const EnvBuffers& b, int w) {
   b.episode_length[w] = 0;
 }
 
-// A new episode for world w, complete (reset()).
+// A new episode for world w: state, forward(), first observation and episode record.
 template <class Task>
-LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Task::Config& c,
-                           const EnvBuffers& b, int w, const EnvShared& e) {
+LS_HD void start_episode(const ModelView& m, const Data& d, const typename Task::Config& c,
+                         const EnvBuffers& b, int w, const EnvShared& e) {
   begin_episode<Task>(m, d, c, b, w, e);
   forward(m, d);
   finish_episode_start<Task>(m, d, c, b, w, e);
+}
+
+// A new episode for world w with zero step outputs (reset()).
+template <class Task>
+LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Task::Config& c,
+                           const EnvBuffers& b, int w, const EnvShared& e) {
+  start_episode<Task>(m, d, c, b, w, e);
   zero_step_outputs(b, w);
 }
 
@@ -139,9 +146,7 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
     // The step's last act, so that no code follows this forward() (see above).
     float* final_obs = b.final_obs + static_cast<ptrdiff_t>(w) * obs_dim;
     for (int k = 0; k < obs_dim; ++k) final_obs[k] = obs[k];
-    begin_episode<Task>(m, d, c, b, w, e);
-    forward(m, d);
-    finish_episode_start<Task>(m, d, c, b, w, e);  // obs becomes the new episode's
+    start_episode<Task>(m, d, c, b, w, e);  // obs becomes the new episode's
   } else {
     b.needs_reset[w] = 1;
   }
