@@ -2,10 +2,11 @@
 //
 //   lockstep-bench --model ant --num-worlds 1024,4096,16384 --substeps 5 --json ant.json
 //
-// Per batch size: one Simulator, warm-up, then --repeats timed runs of --steps env steps
-// (each: random controls generated where the state lives, then --substeps physics steps in one
-// launch), timed with CUDA events on the GPU and a steady clock on the CPU; the median is
-// reported. "GB/s" divides an estimate of the state bytes a physics step moves (every float
+// Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
+// --repeats timed runs of --steps env steps (each: random controls generated where the state
+// lives, then --substeps physics steps in one launch), timed with CUDA events on the GPU and a
+// steady clock on the CPU; the median is reported. --phases adds each stage's time
+// (bench/phases.h). "GB/s" divides an estimate of the state bytes a physics step moves (every float
 // of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
 // lower bound of memory traffic, set beside the device's measured copy bandwidth. "iters",
 // "ncon" and "nefc" are world means after the last timed step: constraint-solver iterations,
@@ -22,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/phases.h"
 #include "bench/random_ctrl.h"
 #include "engine/mjcf.h"
 #include "engine/simulator.h"
@@ -46,6 +48,8 @@ struct Options {
   std::string integrator = "model";
   std::string device = "auto";
   int repeats = 5;
+  double warmup = 1.0;  // simulated seconds before timing (--warmup)
+  bool phases = false;  // --phases: time each stage of step() too
   std::string json;
   std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
   Autoreset autoreset = Autoreset::next_step;  // --autoreset, with --env
@@ -60,6 +64,8 @@ struct Options {
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
+               "                      [--warmup SECONDS]  (simulated time before timing, default 1)\n"
+               "                      [--phases]  (also time each stage of step(); not with --env)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
                error.c_str());
   std::exit(2);
@@ -79,6 +85,10 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") usage("help requested");
+    if (flag == "--phases") {
+      o.phases = true;
+      continue;
+    }
     if (i + 1 >= argc) usage(flag + " needs a value");
     const std::string value = argv[++i];
     if (flag == "--model") o.model = value;
@@ -86,6 +96,12 @@ Options parse(int argc, char** argv) {
     else if (flag == "--substeps") o.substeps = parse_positive(flag, value);
     else if (flag == "--repeats") o.repeats = parse_positive(flag, value);
     else if (flag == "--json") o.json = value;
+    else if (flag == "--warmup") {
+      char* end = nullptr;
+      o.warmup = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(o.warmup >= 0 && o.warmup <= 1e4))
+        usage("--warmup expects simulated seconds in [0, 10000], got '" + value + "'");
+    }
     else if (flag == "--env") o.env = value;
     else if (flag == "--autoreset") {
       if (value != "next_step" && value != "same_step")
@@ -137,6 +153,7 @@ struct Row {
   double seconds;  // median time of `steps` env steps
   double env_sps, physics_sps, ns_per_world_step, gbps;
   double solver_iterations, contacts, constraint_rows;  // world means after the last step
+  std::vector<double> phases;  // --phases: ns per world-step of each stage (phase_names())
 };
 
 // Times R repeats of `steps` env steps; returns the median in seconds. Physics alone
@@ -189,11 +206,16 @@ class Runner {
 
   Simulator& sim() { return env_ ? env_->sim() : *own_sim_; }
 
-  void env_steps(int n) {
+  // New random controls (or actions, with --env) for the next step.
+  void random_controls() {
     const FieldRef target = env_ ? actions_ : sim().field("ctrl");
     const float* range = target.on_device ? range_device_ : range_host_.data();
+    if (target.count) random_ctrl(target, range, 1, step_);
+    ++step_;
+  }
+  void env_steps(int n) {
     for (int k = 0; k < n; ++k) {
-      if (target.count) random_ctrl(target, range, 1, step_++);
+      random_controls();
       if (env_) env_->step(actions_.data);
       else sim().step(o_.substeps);
     }
@@ -291,6 +313,18 @@ double copy_bandwidth_gbps() {
 #endif
 }
 
+// Each stage's share of the summed stage times, beside the fused step's time.
+void print_phases(const Row& r, bool gpu) {
+  const std::vector<std::string> names = phase_names();
+  double sum = 0;
+  for (double t : r.phases) sum += t;
+  std::printf("  stages of step(), each run over every world before the next (%s), ns/world-step:\n",
+              gpu ? "one launch each" : "one CPU thread");
+  for (size_t k = 0; k < names.size(); ++k)
+    std::printf("    %-16s %10.2f %6.1f%%\n", names[k].c_str(), r.phases[k], 100 * r.phases[k] / sum);
+  std::printf("    %-16s %10.2f (fused step: %.2f)\n", "sum", sum, r.ns_per_world_step);
+}
+
 // A JSON string literal: quotes, backslashes and control characters escaped.
 std::string json_string(const std::string& text) {
   std::string out = "\"";
@@ -315,6 +349,7 @@ int run(Options o, Clock::time_point process_start) {
   if (!o.env.empty()) {
     // The env's own model and options (its integrator, frame_skip) are what is timed.
     if (o.integrator != "model") usage("--integrator does not apply to --env (the env's model decides)");
+    if (o.phases) usage("--phases times physics stages: use --model, not --env");
     EnvOptions probe;
     const Env env = make_env(o.env, probe);
     o.substeps = static_cast<int>(std::lround(env->dt() / env->sim().model().opt.timestep));
@@ -363,7 +398,12 @@ int run(Options o, Clock::time_point process_start) {
   if (!o.env.empty())
     std::printf("env %s: observation, reward, termination and auto-reset (%s) included\n",
                 o.env.c_str(), o.autoreset == Autoreset::same_step ? "same_step" : "next_step");
-  std::printf("%d env steps x %d substeps per repeat, median of %d\n", o.steps, o.substeps,
+  // Warm-up to a settled state: a Humanoid released standing takes ~1 s of random controls to
+  // fall, and its first steps cost a quarter of what it costs lying on the floor.
+  const double env_dt = o.substeps * model->opt.timestep;
+  const int warmup_steps = std::max(3, static_cast<int>(std::ceil(o.warmup / env_dt)));
+  std::printf("warm-up %d env steps (%.2f s simulated), then %d env steps x %d substeps per "
+              "repeat, median of %d\n", warmup_steps, warmup_steps * env_dt, o.steps, o.substeps,
               o.repeats);
   std::printf("%10s %14s %16s %14s %10s %8s %8s %8s\n", "worlds", "env steps/s",
               "physics steps/s", "ns/world-step", "GB/s", "iters", "ncon", "nefc");
@@ -371,7 +411,7 @@ int run(Options o, Clock::time_point process_start) {
   std::vector<Row> rows;
   for (int n : o.num_worlds) {
     Runner runner(model, n, device, o);
-    runner.env_steps(std::max(3, o.steps / 10));  // warm-up
+    runner.env_steps(warmup_steps);
     runner.sync();
     const double t = runner.median(o.repeats);
     Row r;
@@ -384,10 +424,14 @@ int run(Options o, Clock::time_point process_start) {
     r.solver_iterations = runner.world_mean("solver_niter");
     r.contacts = runner.world_mean("ncon");
     r.constraint_rows = runner.world_mean("nefc");
-    rows.push_back(r);
     std::printf("%10d %14.3e %16.3e %14.2f %10.1f %8.2f %8.2f %8.2f\n", n, r.env_sps,
                 r.physics_sps, r.ns_per_world_step, r.gbps, r.solver_iterations, r.contacts,
                 r.constraint_rows);
+    if (o.phases) {
+      r.phases = time_phases(runner.sim(), o.steps * o.substeps, [&] { runner.random_controls(); });
+      print_phases(r, device == Device::cuda);
+    }
+    rows.push_back(r);
     std::fflush(stdout);
   }
 
@@ -401,7 +445,8 @@ int run(Options o, Clock::time_point process_start) {
       << "\",\n  \"integrator\": \"" << integ
       << "\",\n  \"timestep\": " << model->opt.timestep
       << ",\n  \"device\": " << json_string(device_name) << ",\n  \"copy_bandwidth_gbps\": " << copy_gbps
-      << ",\n  \"first_step_seconds\": " << first_step_s << ",\n  \"steps\": " << o.steps
+      << ",\n  \"first_step_seconds\": " << first_step_s << ",\n  \"warmup_env_steps\": " << warmup_steps
+      << ",\n  \"steps\": " << o.steps
       << ",\n  \"substeps\": " << o.substeps << ",\n  \"repeats\": " << o.repeats
       << ",\n  \"bytes_per_world_step\": " << bytes_per_world_step << ",\n  \"rows\": [\n";
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -410,8 +455,14 @@ int run(Options o, Clock::time_point process_start) {
         << ", \"env_steps_per_s\": " << r.env_sps << ", \"physics_steps_per_s\": "
         << r.physics_sps << ", \"ns_per_world_step\": " << r.ns_per_world_step
         << ", \"gbps\": " << r.gbps << ", \"solver_iterations\": " << r.solver_iterations
-        << ", \"contacts\": " << r.contacts << ", \"constraint_rows\": " << r.constraint_rows
-        << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
+        << ", \"contacts\": " << r.contacts << ", \"constraint_rows\": " << r.constraint_rows;
+      if (!r.phases.empty()) {
+        f << ", \"phases_ns_per_world_step\": {";
+        for (size_t k = 0; k < r.phases.size(); ++k)
+          f << (k ? ", " : "") << json_string(phase_names()[k]) << ": " << r.phases[k];
+        f << "}";
+      }
+      f << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
     }
     f << "  ]\n}\n";
   }

@@ -12,13 +12,14 @@
 #                   the env-vs-physics rows of all four envs, Humanoid's largest batches and
 #                   the env memcheck
 #   quick           build and two Ant rows
+#   bench-only      build lockstep-bench and stop (for commands that follow in the same call)
 #   profile         ncu on the physics and env step kernels of Ant and Reacher (sections, and
 #                   the source lines with the most warp-stall samples; built with -lineinfo)
 # The build lives in build-device/ (git-ignored), so calls on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
-case "$mode" in full|test|bench|minimal|quick|profile) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
+case "$mode" in full|test|bench|bench-only|minimal|quick|profile) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
 deps=/tmp/deps
@@ -78,6 +79,11 @@ profile_kernel() {
 }
 bench=$build/bench/lockstep-bench
 : > "$out/build.log"
+
+if [ "$mode" = bench-only ]; then
+  build_targets lockstep-bench
+  exit 0
+fi
 
 if [ "$mode" = profile ]; then
   build_targets lockstep-bench

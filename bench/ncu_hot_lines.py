@@ -39,6 +39,10 @@ def main(path, top):
     print(f"{len(entries)} rows, {total:.0f} samples")
     for samples, ctx, where, text in sorted(entries, reverse=True)[:top]:
         print(f"{100 * samples / total:6.2f}%  {ctx.split('/')[-1][:40]}:{where}  {text[:100]}")
+    by_file = collections.Counter()
+    for samples, ctx, _, _ in entries:
+        by_file[ctx.split("/")[-1]] += samples
+    print("by file:", ", ".join(f"{k} {100 * v / total:.1f}%" for k, v in by_file.most_common(20)))
     by_op = collections.Counter()
     for samples, _, _, text in entries:
         op = text.split()[0] if text.split() else "?"

@@ -54,6 +54,24 @@ LS_HD void forward(const ModelView& m, const Data d) {
   solve_constraint(m, d);
 }
 
+// forward() in stages, for timing each on its own (lockstep-bench --phases): running stages
+// 0 … kForwardStages − 1 in order is forward() (tests/cpp/smooth_test.cc checks it bitwise).
+constexpr int kForwardStages = 7;
+constexpr const char* kForwardStageNames[kForwardStages] = {
+    "kinematics", "mass matrix", "tendons", "collision", "constraint rows", "smooth forces",
+    "solver"};
+LS_HD void forward_stage(const ModelView& m, const Data d, int stage) {
+  switch (stage) {
+    case 0: kinematics(m, d); com_pos(m, d); break;
+    case 1: make_m(m, d); factor_tree(m, d.qM(), d.qLD(), d.param_damping(), 0.0f); break;
+    case 2: tendon(m, d); break;
+    case 3: collision(m, d); break;
+    case 4: com_vel(m, d); make_constraint(m, d); break;
+    case 5: passive(m, d); rne(m, d); actuation(m, d); smooth_acceleration(m, d); break;
+    default: solve_constraint(m, d); break;
+  }
+}
+
 // Classic RK4 as MuJoCo defines it (Butcher tableau A = [½; 0 ½; 0 0 1], b = (1,2,2,1)/6): each
 // stage is a full forward(); the final state is q0 ⊕ h·Σ bⱼvⱼ, v0 + h·Σ bⱼaⱼ. forward() must
 // have been called at (q0, v0) already. Derived quantities afterwards describe stage 3.
@@ -98,6 +116,15 @@ LS_HD void check_divergence(const ModelView& m, const Data& d) {
   d.diverged()[0] = (bad || d.diverged()[0] != 0) ? 1.0f : 0.0f;
 }
 
+// What step() does after forward(): the integrator, the warm start, the divergence flag.
+LS_HD void integrate_step(const ModelView& m, const Data& d, bool advance = true) {
+  if (m.opt.integrator == kIntRK4) runge_kutta4(m, d, advance);  // Model data
+  else if (advance) euler(m, d);
+  if (!advance) return;
+  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart()[i] = d.qacc()[i];
+  check_divergence(m, d);
+}
+
 // mj_step: forward() at the current state, then one integrator step of opt.timestep.
 // With advance false the world makes the same forward() calls (once, or four times for RK4) but
 // keeps its state, so the derived quantities are mj_forward's. The env kernel runs worlds that
@@ -105,11 +132,7 @@ LS_HD void check_divergence(const ModelView& m, const Data& d) {
 // nvcc compiles the whole physics slower when one does (bench/RESULTS.md, 2026-12-02).
 LS_HD void step(const ModelView& m, const Data& d, bool advance = true) {
   forward(m, d);
-  if (m.opt.integrator == kIntRK4) runge_kutta4(m, d, advance);  // Model data
-  else if (advance) euler(m, d);
-  if (!advance) return;
-  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart()[i] = d.qacc()[i];
-  check_divergence(m, d);
+  integrate_step(m, d, advance);
 }
 
 // Per-world physics parameters to the model's values; backends call this once per world when

@@ -1,9 +1,11 @@
-// The PGS solver's two sweep forms (engine/solver.h) give the same solve.
+// The PGS solver's two sweep forms (engine/solver.h) give the same solve; forward()'s stages
+// (engine/forward.h forward_stage, timed by lockstep-bench --phases) in order are forward().
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <memory>
 
+#include "engine/forward.h"
 #include "engine/mjcf.h"
 #include "engine/simulator.h"
 #include "test_util.h"
@@ -42,6 +44,23 @@ TEST(Pgs, DenseAndRowByRowSweepsAgree) {
     if (fa.get("efc_active", r) != 0)
       EXPECT_NEAR(fa.get("efc_force", r), fb.get("efc_force", r),
                   1e-4 * (1 + std::fabs(fa.get("efc_force", r))));
+}
+
+// Two identical fallen Humanoid worlds (contacts, limits, PGS): forward() in one, the stages in
+// order in the other; every state field must match bitwise.
+TEST(Forward, StagesInOrderAreForward) {
+  auto model = load_mjcf(test::shared_model("humanoid"));
+  Simulator sim(model, 2);
+  sim.step(300);
+  const StateView s = sim.state_view();
+  const ModelView m = sim.model_view();
+  forward(m, s.world(0));
+  for (int stage = 0; stage < kForwardStages; ++stage) forward_stage(m, s.world(1), stage);
+  const Fields f(sim);
+  ASSERT_GT(f.get("ncon", 0), 0);
+  for (const std::string& name : Simulator::field_names())
+    for (int i = 0, n = sim.field(name).count; i < n; ++i)
+      ASSERT_EQ(f.get(name, i, 0), f.get(name, i, 1)) << name << "[" << i << "]";
 }
 
 }  // namespace

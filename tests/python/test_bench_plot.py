@@ -21,7 +21,7 @@ def bench_json(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     files = []
     for name, args in [("ant_env", ["--env", "ant", "--autoreset", "same_step"]),
-                       ("humanoid", ["--model", "humanoid"])]:
+                       ("humanoid", ["--model", "humanoid", "--phases", "--warmup", "0.3"])]:
         path = out / f"{name}.json"
         subprocess.run([str(BENCH), *args, "--num-worlds", "4,8", "--steps", "2", "--repeats", "1",
                         "--device", "cpu", "--json", str(path)], check=True, capture_output=True)
@@ -39,9 +39,22 @@ def test_bench_json_is_complete(bench_json):
         assert r["physics_steps_per_s"] == pytest.approx(5 * r["env_steps_per_s"], rel=1e-5)  # 6 digits
     humanoid = json.loads(bench_json[1].read_text())
     assert humanoid["model_name"] == "humanoid"
+    assert humanoid["warmup_env_steps"] == 20  # 0.3 s at 5 x 0.003 s per env step
     for r in humanoid["rows"]:  # world means after the last step; each contact has >= 1 row
         assert 0 <= r["contacts"] <= r["constraint_rows"]
         assert r["solver_iterations"] >= 0 and (r["constraint_rows"] > 0 or r["solver_iterations"] == 0)
+        phases = r["phases_ns_per_world_step"]  # --phases: every stage of step(), each timed
+        assert list(phases) == ["kinematics", "mass matrix", "tendons", "collision", "constraint rows",
+                                "smooth forces", "solver", "integrator"]
+        assert all(t > 0 for t in phases.values())
+
+
+def test_bench_refuses_phases_with_env():
+    if not BENCH.exists():
+        pytest.skip("lockstep-bench is not built")
+    run = subprocess.run([str(BENCH), "--env", "ant", "--phases", "--device", "cpu"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "--phases" in run.stderr and "--env" in run.stderr
 
 
 def test_plot_writes_an_image(bench_json, tmp_path):
