@@ -122,12 +122,12 @@ fi
 compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
 env_memcheck
 grep -E "ERROR SUMMARY" "$out/memcheck.txt"
-$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --json "$json/ant_euler.json" | tee -a "$out/bench.txt"
+$bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --phases --json "$json/ant_euler.json" | tee -a "$out/bench.txt"
 $bench --model ant --num-worlds 4096,65536 --steps 4 --json "$json/ant_rk4.json" | tee -a "$out/bench.txt"
-$bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid.json" | tee -a "$out/bench.txt"
+$bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,65536,262144 --steps 10 --phases --json "$json/humanoid.json" | tee -a "$out/bench.txt"
 # Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
 python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
-$bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
+$bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --phases --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
 env_rows ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2
 for env in ant reacher; do  # SAME_STEP's own kernel (it keeps a forward() under a per-world branch)
   $bench --env $env --autoreset same_step --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"

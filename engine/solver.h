@@ -330,14 +330,27 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
   d.solver_neval()[0] = static_cast<float>(neval);
 }
 
-// qacc = qacc_smooth + M⁻¹·Jᵀ·f over the active rows, with the M⁻¹·Jᵀ rows in efc_scratch.
+// Row k < nactive of MinvJT: M⁻¹·J_rᵀ for the active row r = active_row(d, k) (tree solves).
+LS_HD void minv_jt_rows(const ModelView& m, const Data& d, int nactive, Arr<float> MinvJT) {
+  const int nv = m.size.nv;
+  for (int k = 0; k < nactive; ++k) {
+    const int r = active_row(d, k);
+    const Arr<float> row = sub(MinvJT, k * nv);
+    for (int i = 0; i < nv; ++i) row[i] = d.efc_J()[r * nv + i];
+    solve_tree(m, d.qLD(), row);
+  }
+}
+
+// qacc = qacc_smooth + M⁻¹·Jᵀ·f over the active rows, with the M⁻¹·Jᵀ rows at the start of
+// efc_scratch. PGS's scratch is indexed by position k in the active-row list, not by row id, so
+// a world's solve touches nactive·nv floats of it instead of rows spread over nefc_max·nv.
 LS_HD void pgs_qacc(const ModelView& m, const Data& d, int nactive) {
   const int nv = m.size.nv;
   const Arr<float> MinvJT = d.efc_scratch();
   for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_smooth()[i];
   for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
-    for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[r * nv + i] * d.efc_force()[r];
+    for (int i = 0; i < nv; ++i) d.qacc()[i] += MinvJT[k * nv + i] * d.efc_force()[r];
   }
 }
 
@@ -358,11 +371,11 @@ LS_HD int pgs_sweeps(const ModelView& m, const Data& d, int nactive, float scale
       const int r = active_row(d, k);
       const float f0 = d.efc_force()[r];
       const float res = row_dot(d, nv, r, d.qacc()) - d.efc_aref()[r] + d.efc_R()[r] * f0;
-      const float f = fmaxf(0.0f, f0 - res / diagA[r]);
+      const float f = fmaxf(0.0f, f0 - res / diagA[k]);
       const float delta = f - f0;
-      for (int i = 0; i < nv; ++i) d.qacc()[i] += delta * MinvJT[r * nv + i];
+      for (int i = 0; i < nv; ++i) d.qacc()[i] += delta * MinvJT[k * nv + i];
       d.efc_force()[r] = f;
-      change += res * delta + 0.5f * diagA[r] * delta * delta;  // change of the dual cost
+      change += res * delta + 0.5f * diagA[k] * delta * delta;  // change of the dual cost
     }
     if (-scale * change < m.opt.tolerance) break;
   }
@@ -382,9 +395,9 @@ LS_HD int pgs_sweeps_dense(const ModelView& m, const Data& d, int nactive, float
     const int r = active_row(d, k);
     b[k] = row_dot(d, nv, r, d.qacc_smooth()) - d.efc_aref()[r];
     f[k] = d.efc_force()[r];
-    AR[k * nactive + k] = diagA[r];
+    AR[k * nactive + k] = diagA[k];
     for (int l = 0; l < k; ++l) {
-      const float a = row_dot(d, nv, r, sub(MinvJT, active_row(d, l) * nv));
+      const float a = row_dot(d, nv, r, sub(MinvJT, l * nv));
       AR[k * nactive + l] = a;
       AR[l * nactive + k] = a;
     }
@@ -416,12 +429,10 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max, nactive = active_rows(d);
   const Arr<float> MinvJT = d.efc_scratch(), diagA = sub(d.efc_scratch(), nefc * nv);
   const float scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
+  minv_jt_rows(m, d, nactive, MinvJT);
   for (int k = 0; k < nactive; ++k) {
     const int r = active_row(d, k);
-    const Arr<float> row = sub(MinvJT, r * nv);
-    for (int i = 0; i < nv; ++i) row[i] = d.efc_J()[r * nv + i];
-    solve_tree(m, d.qLD(), row);
-    diagA[r] = row_dot(d, nv, r, row) + d.efc_R()[r];
+    diagA[k] = row_dot(d, nv, r, sub(MinvJT, k * nv)) + d.efc_R()[r];
   }
   // Warm start from qacc (the caller's start point): f = −D·jar on violated rows, kept only if
   // its dual cost beats f = 0.
