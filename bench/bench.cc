@@ -4,10 +4,11 @@
 //
 // Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
 // --repeats timed runs of --steps env steps (each: random controls generated where the state
-// lives, then --substeps physics steps in one launch), timed with CUDA events on the GPU and a
+// lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
+// for all with --launch fused), timed with CUDA events on the GPU and a
 // steady clock on the CPU; the median is reported. --phases adds each stage's time
-// (bench/phases.h). "GB/s" divides an estimate of the state bytes a physics step moves (every float
-// of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
+// (bench/phases.h). "GB/s" divides an estimate of the state bytes a physics step moves (every
+// float of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
 // lower bound of memory traffic, set beside the device's measured copy bandwidth. "iters",
 // "ncon" and "nefc" are world means after the last timed step: constraint-solver iterations,
 // active contacts and active constraint rows (what the solver's cost scales with).
@@ -53,6 +54,8 @@ struct Options {
   std::string json;
   std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
   Autoreset autoreset = Autoreset::next_step;  // --autoreset, with --env
+  StepLaunch launch = StepLaunch::staged;        // --launch: the CUDA step's launches
+  bool launch_given = false;
   std::string command_line;
 };
 
@@ -64,6 +67,7 @@ struct Options {
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
+               "                      [--launch staged|fused]  (CUDA step: a launch per stage, or one)\n"
                "                      [--warmup SECONDS]  (simulated time before timing, default 1)\n"
                "                      [--phases]  (also time each stage of step(); not with --env)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
@@ -103,6 +107,12 @@ Options parse(int argc, char** argv) {
         usage("--warmup expects simulated seconds in [0, 10000], got '" + value + "'");
     }
     else if (flag == "--env") o.env = value;
+    else if (flag == "--launch") {
+      if (value != "staged" && value != "fused")
+        usage("--launch expects staged or fused, got '" + value + "'");
+      o.launch = value == "fused" ? StepLaunch::fused : StepLaunch::staged;
+      o.launch_given = true;
+    }
     else if (flag == "--autoreset") {
       if (value != "next_step" && value != "same_step")
         usage("--autoreset expects next_step or same_step, got '" + value + "'");
@@ -165,6 +175,7 @@ class Runner {
       : o_(o) {
     if (o.env.empty()) {
       own_sim_ = std::make_unique<Simulator>(model, worlds, device);
+      own_sim_->set_step_launch(o.launch);
     } else {
       EnvOptions eo;
       eo.num_envs = worlds;
@@ -350,6 +361,7 @@ int run(Options o, Clock::time_point process_start) {
     // The env's own model and options (its integrator, frame_skip) are what is timed.
     if (o.integrator != "model") usage("--integrator does not apply to --env (the env's model decides)");
     if (o.phases) usage("--phases times physics stages: use --model, not --env");
+    if (o.launch_given) usage("--launch applies to --model (the env kernels run each env step in one launch)");
     EnvOptions probe;
     const Env env = make_env(o.env, probe);
     o.substeps = static_cast<int>(std::lround(env->dt() / env->sim().model().opt.timestep));
@@ -398,6 +410,9 @@ int run(Options o, Clock::time_point process_start) {
   if (!o.env.empty())
     std::printf("env %s: observation, reward, termination and auto-reset (%s) included\n",
                 o.env.c_str(), o.autoreset == Autoreset::same_step ? "same_step" : "next_step");
+  else if (device == Device::cuda)
+    std::printf("step launches: %s\n", o.launch == StepLaunch::fused ? "fused (one per env step)"
+                                                                      : "staged (one per stage)");
   // Warm-up to a settled state: a Humanoid released standing takes ~1 s of random controls to
   // fall, and its first steps cost a quarter of what it costs lying on the floor.
   const double env_dt = o.substeps * model->opt.timestep;
@@ -440,7 +455,8 @@ int run(Options o, Clock::time_point process_start) {
     if (!f) throw std::runtime_error("--json: cannot write '" + o.json + "'");
     f << "{\n  \"command\": " << json_string(o.command_line) << ",\n  \"model\": "
       << json_string(path) << ",\n  \"model_name\": " << json_string(model->model_name)
-      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"autoreset\": \""
+      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"launch\": \""
+      << (o.launch == StepLaunch::fused ? "fused" : "staged") << "\",\n  \"autoreset\": \""
       << (o.autoreset == Autoreset::same_step ? "same_step" : "next_step")
       << "\",\n  \"integrator\": \"" << integ
       << "\",\n  \"timestep\": " << model->opt.timestep

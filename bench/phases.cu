@@ -1,46 +1,36 @@
-#include <array>
-#include <utility>
+#include <vector>
 
 #include "bench/phases.h"
-#include "engine/forward.h"
-#include "kernels/cuda_check.cuh"
-#include "kernels/launch.cuh"
+#include "kernels/staged_step.cuh"
 
 namespace lockstep::bench {
 namespace {
 
-template <int kStage>
-__global__ void stage_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s) {
+__global__ void integrate_step_kernel(const __grid_constant__ ModelView m,
+                                      const __grid_constant__ StateView s) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w >= s.num_worlds) return;
-  if constexpr (kStage < kForwardStages) forward_stage(m, s.world(w), kStage);
-  else integrate_step(m, s.world(w));
-}
-
-using StageKernel = void (*)(ModelView, StateView);
-
-template <int... k>
-constexpr auto stage_kernels(std::integer_sequence<int, k...>) {
-  return std::array<StageKernel, sizeof...(k)>{&stage_kernel<k>...};
+  if (w < s.num_worlds) integrate_step(m, s.world(w));
 }
 
 }  // namespace
 
 std::vector<double> time_phases_device(Simulator& sim, int steps,
                                        const std::function<void()>& before_step) {
-  constexpr auto kernels = stage_kernels(std::make_integer_sequence<int, kForwardStages + 1>());
+  std::vector<StageKernel> kernels(kForwardStageKernels.begin(), kForwardStageKernels.end());
+  kernels.push_back(&integrate_step_kernel);
   const ModelView m = sim.model_view();
   const StateView s = sim.state_view();
   const cudaStream_t stream = static_cast<cudaStream_t>(sim.stream());
-  std::vector<cudaEvent_t> events(steps * (kernels.size() + 1));
+  const size_t per_step = kernels.size() + 1;
+  std::vector<cudaEvent_t> events(steps * per_step);
   for (cudaEvent_t& e : events) cuda_check(cudaEventCreate(&e), "cudaEventCreate");
   for (int k = 0; k < steps; ++k) {
     before_step();
-    cudaEvent_t* ev = &events[k * (kernels.size() + 1)];
+    cudaEvent_t* ev = &events[k * per_step];
     cuda_check(cudaEventRecord(ev[0], stream), "cudaEventRecord");
     for (size_t stage = 0; stage < kernels.size(); ++stage) {
       kernels[stage]<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
-      cuda_check_launch("stage_kernel");
+      cuda_check_launch("phase kernel");
       cuda_check(cudaEventRecord(ev[stage + 1], stream), "cudaEventRecord");
     }
   }
@@ -49,7 +39,7 @@ std::vector<double> time_phases_device(Simulator& sim, int steps,
   for (int k = 0; k < steps; ++k)
     for (size_t stage = 0; stage < kernels.size(); ++stage) {
       float ms = 0;
-      const cudaEvent_t* ev = &events[k * (kernels.size() + 1)];
+      const cudaEvent_t* ev = &events[k * per_step];
       cuda_check(cudaEventElapsedTime(&ms, ev[stage], ev[stage + 1]), "cudaEventElapsedTime");
       ns[stage] += 1e6 * ms / (double(steps) * s.num_worlds);
     }

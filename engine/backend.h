@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/model.h"
+#include "engine/simulator.h"
 #include "engine/state.h"
 
 namespace lockstep {
@@ -29,6 +30,10 @@ class Backend {
   // The CPU backend ignores it.
   virtual void set_stream(void* stream) { (void)stream; }
   virtual void* stream() const { return nullptr; }
+  // CUDA: staged or fused step(n) (engine/simulator.h); the CPU backend runs each world's step()
+  // whole and reports fused.
+  virtual void set_step_launch(StepLaunch launch) { (void)launch; }
+  virtual StepLaunch step_launch() const { return StepLaunch::fused; }
 };
 
 std::unique_ptr<Backend> make_cpu_backend(const Model& model, int num_worlds, int num_threads);

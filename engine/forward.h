@@ -76,36 +76,46 @@ LS_HD void forward_stage(const ModelView& m, const Data d, int stage) {
 // stage is a full forward(); the final state is q0 ⊕ h·Σ bⱼvⱼ, v0 + h·Σ bⱼaⱼ. forward() must
 // have been called at (q0, v0) already. Derived quantities afterwards describe stage 3.
 // With advance false the stages' forward() calls run on the unchanged state (see step()).
-LS_HD void runge_kutta4(const ModelView& m, const Data& d, bool advance) {
-  const int nq = m.size.nq, nv = m.size.nv;
-  const float h = m.opt.timestep, t0 = d.time()[0];
-  const float a[3] = {0.5f, 0.5f, 1.0f};
-  const float b[4] = {1.0f / 6, 1.0f / 3, 1.0f / 3, 1.0f / 6};
-  for (int i = 0; i < nq; ++i) d.rk_qpos0()[i] = d.qpos()[i];
-  for (int i = 0; i < nv; ++i) {
+// In pieces for the staged CUDA step: rk4_begin, then per stage forward() (but stage 0's, done
+// already) and rk4_stage_end.
+LS_HD void rk4_begin(const ModelView& m, const Data& d) {
+  for (int i = 0; i < m.size.nq; ++i) d.rk_qpos0()[i] = d.qpos()[i];
+  for (int i = 0; i < m.size.nv; ++i) {
     d.rk_qvel0()[i] = d.qvel()[i];
     d.rk_vsum()[i] = 0;
     d.rk_asum()[i] = 0;
   }
-  for (int stage = 0; stage < 4; ++stage) {
-    if (stage > 0) forward(m, d);
-    for (int i = 0; i < nv; ++i) {
-      d.rk_vsum()[i] += b[stage] * d.qvel()[i];
-      d.rk_asum()[i] += b[stage] * d.qacc()[i];
-    }
-    if (stage == 3) break;
-    if (!advance) continue;
-    // Next stage from this one: q = q0 ⊕ aₛ·h·vₛ, v = v0 + aₛ·h·accₛ.
-    for (int i = 0; i < nq; ++i) d.qpos()[i] = d.rk_qpos0()[i];
-    integrate_pos(m, d.qpos(), d.qvel(), a[stage] * h);
-    for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + a[stage] * h * d.qacc()[i];
-    d.time()[0] = t0 + a[stage] * h;
+}
+
+// Stage `stage` (0-3) has its qvel and qacc: add them to the sums, then move to the next stage's
+// state (q = q0 ⊕ aₛ·h·vₛ, v = v0 + aₛ·h·accₛ) or, after stage 3, to the step's final state.
+LS_HD void rk4_stage_end(const ModelView& m, const Data& d, int stage, bool advance) {
+  const int nq = m.size.nq, nv = m.size.nv;
+  const float h = m.opt.timestep;
+  const float a[3] = {0.5f, 0.5f, 1.0f};
+  const float b[4] = {1.0f / 6, 1.0f / 3, 1.0f / 3, 1.0f / 6};
+  for (int i = 0; i < nv; ++i) {
+    d.rk_vsum()[i] += b[stage] * d.qvel()[i];
+    d.rk_asum()[i] += b[stage] * d.qacc()[i];
   }
   if (!advance) return;
   for (int i = 0; i < nq; ++i) d.qpos()[i] = d.rk_qpos0()[i];
-  integrate_pos(m, d.qpos(), d.rk_vsum(), h);
-  for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + h * d.rk_asum()[i];
-  d.time()[0] = t0 + h;
+  if (stage < 3) {
+    integrate_pos(m, d.qpos(), d.qvel(), a[stage] * h);
+    for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + a[stage] * h * d.qacc()[i];
+  } else {
+    integrate_pos(m, d.qpos(), d.rk_vsum(), h);
+    for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + h * d.rk_asum()[i];
+    d.time()[0] += h;  // only here: nothing in forward() reads the time
+  }
+}
+
+LS_HD void runge_kutta4(const ModelView& m, const Data& d, bool advance) {
+  rk4_begin(m, d);
+  for (int stage = 0; stage < 4; ++stage) {
+    if (stage > 0) forward(m, d);
+    rk4_stage_end(m, d, stage, advance);
+  }
 }
 
 // Flags the world once qpos or qvel is non-finite; the flag stays until reset_world().
@@ -116,13 +126,17 @@ LS_HD void check_divergence(const ModelView& m, const Data& d) {
   d.diverged()[0] = (bad || d.diverged()[0] != 0) ? 1.0f : 0.0f;
 }
 
-// What step() does after forward(): the integrator, the warm start, the divergence flag.
+// The end of an advancing step: the next solve's warm start, the divergence flag.
+LS_HD void finish_step(const ModelView& m, const Data& d) {
+  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart()[i] = d.qacc()[i];
+  check_divergence(m, d);
+}
+
+// What step() does after forward(): the integrator, then finish_step().
 LS_HD void integrate_step(const ModelView& m, const Data& d, bool advance = true) {
   if (m.opt.integrator == kIntRK4) runge_kutta4(m, d, advance);  // Model data
   else if (advance) euler(m, d);
-  if (!advance) return;
-  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart()[i] = d.qacc()[i];
-  check_divergence(m, d);
+  if (advance) finish_step(m, d);
 }
 
 // mj_step: forward() at the current state, then one integrator step of opt.timestep.

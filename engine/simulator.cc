@@ -114,6 +114,8 @@ void Simulator::forward() { backend_->forward(); }
 
 void Simulator::set_stream(void* stream) { backend_->set_stream(stream); }
 void* Simulator::stream() const { return backend_->stream(); }
+void Simulator::set_step_launch(StepLaunch launch) { backend_->set_step_launch(launch); }
+StepLaunch Simulator::step_launch() const { return backend_->step_launch(); }
 
 void Simulator::step(int nstep) {
   if (nstep < 1)

@@ -27,6 +27,11 @@ struct FieldRef {
   bool on_device;           // true if data is CUDA device memory
 };
 
+// How the CUDA backend runs step(n). staged (default): every stage of each step is its own
+// launch over all worlds (kernels/staged_step.cuh), measured 1.3-1.5× faster on the H200;
+// fused: one launch runs all n steps. Same results either way; the CPU backend ignores it.
+enum class StepLaunch { staged, fused };
+
 class Backend;
 
 class Simulator {
@@ -57,6 +62,8 @@ class Simulator {
   void set_stream(void* stream);
   // The stream set by set_stream (nullptr by default and on the CPU backend).
   void* stream() const;
+  void set_step_launch(StepLaunch launch);
+  StepLaunch step_launch() const;
 
   const Model& model() const { return *model_; }
   std::shared_ptr<const Model> model_ptr() const { return model_; }

@@ -3,8 +3,10 @@
 // of a warp read entry i of 32 consecutive worlds in one coalesced transaction. The Model's
 // arrays are uploaded once; ModelView (device pointers) and StateView are __grid_constant__ kernel
 // arguments, and the state layout's offsets are read from a device copy (engine/state.h).
-// step(n) is one launch running n physics steps; nothing is allocated and nothing synchronises
-// the host inside forward/step/reset: work is queued on the caller's stream (set_stream).
+// step(n) runs each stage of each step as its own launch (kernels/staged_step.cuh), or with
+// StepLaunch::fused one launch running n physics steps; nothing is allocated and nothing
+// synchronises the host inside forward/step/reset: work is queued on the caller's stream
+// (set_stream).
 #include <memory>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "engine/simulator.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
+#include "kernels/staged_step.cuh"
 
 namespace lockstep {
 namespace {
@@ -109,9 +112,15 @@ class CudaBackend final : public Backend {
     cuda_check_launch("forward_kernel");
   }
   void step(int nstep) override {
+    if (launch_ == StepLaunch::staged) {
+      for (int k = 0; k < nstep; ++k) launch_staged_step(model_.view(), view(), stream_);
+      return;
+    }
     step_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nstep);
     cuda_check_launch("step_kernel");
   }
+  void set_step_launch(StepLaunch launch) override { launch_ = launch; }
+  StepLaunch step_launch() const override { return launch_; }
   void reset() override {
     reset_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nullptr,
                                                              num_worlds_);
@@ -145,6 +154,7 @@ class CudaBackend final : public Backend {
   int* ids_ = nullptr;
   StateLayout* layout_device_ = nullptr;
   cudaStream_t stream_ = nullptr;
+  StepLaunch launch_ = StepLaunch::staged;
 };
 
 }  // namespace

@@ -345,6 +345,20 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
       .def_property_readonly(
           "stream", [](const Simulator& self) { return reinterpret_cast<uintptr_t>(self.stream()); },
           "the CUDA stream handle set by set_stream, as an int (0: the legacy default stream)")
+      .def_property(
+          "step_launch",
+          [](const Simulator& self) {
+            return std::string(self.step_launch() == StepLaunch::fused ? "fused" : "staged");
+          },
+          [](Simulator& self, const std::string& value) {
+            if (value != "staged" && value != "fused")
+              throw py::value_error("Simulator.step_launch: expected 'staged' or 'fused', got '" +
+                                    value + "'");
+            self.set_step_launch(value == "fused" ? StepLaunch::fused : StepLaunch::staged);
+          },
+          "CUDA: 'staged' (default; a launch per stage of each step, measured faster) or 'fused' "
+          "(one launch for step(n)); same results. The CPU backend steps each world whole and "
+          "reports 'fused'.")
       .def_static("field_names", &Simulator::field_names, "names of every state field")
       .def(
           "field",

@@ -291,3 +291,11 @@ def test_cuda_fields_export_device_arrays(ant_model):
         assert cai["shape"] == (4, ant_model.nq) and cai["typestr"] == "<f4"
         assert cai["version"] == 3 and len(cai["strides"]) == 2
         assert q.__dlpack_device__()[0] == 2
+
+
+def test_step_launch_is_fused_on_the_cpu_and_checked(ant_model):
+    sim = lockstep.Simulator(ant_model, num_worlds=2)
+    assert sim.step_launch == "fused"  # the CPU backend steps each world whole
+    sim.step_launch = "staged"  # accepted, no effect on the CPU
+    with pytest.raises(ValueError, match="step_launch.*'staged' or 'fused'.*'bogus'"):
+        sim.step_launch = "bogus"
