@@ -13,8 +13,8 @@
 #                   the env memcheck
 #   quick           build and two Ant rows
 #   bench-only      build lockstep-bench and stop (for commands that follow in the same call)
-#   profile         ncu on the physics and env step kernels of Ant and Reacher (sections, and
-#                   the source lines with the most warp-stall samples; built with -lineinfo)
+#   profile         ncu on the fused physics kernel and the env end kernel of Ant and Reacher
+#                   (sections, and the source lines with the most warp-stall samples; built with -lineinfo)
 # The build lives in build-device/ (git-ignored), so calls on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
@@ -87,11 +87,11 @@ fi
 
 if [ "$mode" = profile ]; then
   build_targets lockstep-bench
-  profile_kernel ant_physics step_kernel --model ant --integrator euler --num-worlds 65536
-  profile_kernel ant_env env_step_kernel --env ant --num-worlds 4096
-  profile_kernel ant_env_physics step_kernel --model "$root/models/ant.xml" --num-worlds 4096
-  profile_kernel reacher_env env_step_kernel --env reacher --num-worlds 65536
-  profile_kernel reacher_physics step_kernel --model "$root/models/reacher.xml" --substeps 2 --num-worlds 65536
+  profile_kernel ant_physics step_kernel --model ant --integrator euler --num-worlds 65536 --launch fused
+  profile_kernel ant_env env_end_kernel --env ant --num-worlds 4096
+  profile_kernel ant_env_physics step_kernel --model "$root/models/ant.xml" --num-worlds 4096 --launch fused
+  profile_kernel reacher_env env_end_kernel --env reacher --num-worlds 65536
+  profile_kernel reacher_physics step_kernel --model "$root/models/reacher.xml" --substeps 2 --num-worlds 65536 --launch fused
   exit 0
 fi
 
@@ -128,8 +128,13 @@ $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,
 # Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
 python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
 $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --phases --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
+# The fused step kernel against the staged default, same rows.
+$bench --model ant --integrator euler --num-worlds 4096,65536,262144 --steps 10 --launch fused | tee -a "$out/bench.txt"
+$bench --model ant --num-worlds 4096,65536 --steps 4 --launch fused | tee -a "$out/bench.txt"
+$bench --model humanoid --integrator euler --substeps 1 --num-worlds 65536 --steps 10 --launch fused | tee -a "$out/bench.txt"
+$bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 65536 --steps 10 --launch fused | tee -a "$out/bench.txt"
 env_rows ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2
-for env in ant reacher; do  # SAME_STEP's own kernel (it keeps a forward() under a per-world branch)
+for env in ant reacher; do  # SAME_STEP's own end kernel (its reset runs forward())
   $bench --env $env --autoreset same_step --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"
 done
 # Diagnostics: where Ant's time goes (same file with one option changed).

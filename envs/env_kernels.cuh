@@ -1,21 +1,48 @@
-// CUDA launch code for the env layer: one thread per env runs envs/env_step.h. Each env's
-// translation unit (envs/ant_cuda.cu, …) instantiates it, so that the kernels compile in parallel.
+// CUDA launch code for the env layer: one thread per env runs envs/env_step.h, with the
+// physics between env_step_begin and env_step_end run staged (kernels/staged_step.cuh). Each
+// env's translation unit (envs/ant_cuda.cu, …) instantiates it, so that the kernels compile in
+// parallel.
 #pragma once
 
 #include "envs/registry.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
+#include "kernels/staged_step.cuh"
 
 namespace lockstep {
 namespace {
 
 template <class Task, bool kSameStep>
-__global__ void env_step_kernel(const __grid_constant__ ModelView m,
-                                const __grid_constant__ StateView s,
-                                const typename Task::Config c, EnvBuffers b,
-                                const float* actions, const __grid_constant__ EnvShared e) {
+__global__ void env_begin_kernel(const __grid_constant__ ModelView m,
+                                 const __grid_constant__ StateView s,
+                                 const typename Task::Config c, EnvBuffers b,
+                                 const float* actions, const __grid_constant__ EnvShared e) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w < s.num_worlds) env_step_world<Task, kSameStep>(m, s.world(w), c, b, w, actions, e);
+  if (w < s.num_worlds)
+    b.progress_before[w] = env_step_begin<Task, kSameStep>(m, s.world(w), c, b, w, actions, e);
+}
+
+template <class Task, bool kSameStep>
+__global__ void env_end_kernel(const __grid_constant__ ModelView m,
+                               const __grid_constant__ StateView s,
+                               const typename Task::Config c, EnvBuffers b,
+                               const __grid_constant__ EnvShared e) {
+  const int w = blockIdx.x * blockDim.x + threadIdx.x;
+  if (w < s.num_worlds)
+    env_step_end<Task, kSameStep>(m, s.world(w), c, b, w, e, b.progress_before[w]);
+}
+
+template <class Task, bool kSameStep>
+void launch_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
+                     const EnvBuffers& b, const float* actions, const EnvShared& e,
+                     cudaStream_t st) {
+  const int blocks = blocks_for(s.num_worlds);
+  env_begin_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
+  cuda_check_launch("env_begin_kernel");
+  const float* hold = kSameStep ? nullptr : b.needs_reset;  // env_holds_state
+  for (int k = 0; k < c.frame_skip; ++k) launch_staged_step(m, s, st, hold);
+  env_end_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, e);
+  cuda_check_launch("env_end_kernel");
 }
 
 template <class Task>
@@ -35,11 +62,8 @@ template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
                    const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream) {
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
-  if (e.same_step)
-    env_step_kernel<Task, true><<<blocks_for(s.num_worlds), kBlock, 0, st>>>(m, s, c, b, actions, e);
-  else
-    env_step_kernel<Task, false><<<blocks_for(s.num_worlds), kBlock, 0, st>>>(m, s, c, b, actions, e);
-  cuda_check_launch("env_step_kernel");
+  if (e.same_step) launch_env_step<Task, true>(m, s, c, b, actions, e, st);
+  else launch_env_step<Task, false>(m, s, c, b, actions, e, st);
 }
 
 template <class Task>

@@ -92,6 +92,8 @@ LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Tas
 // 0 and set action_nonfinite[w] (the Python layer rejects them before they get here on the CPU).
 // kSameStep: auto-reset SAME_STEP (a terminated episode restarts within this step) or
 // NEXT_STEP (it restarts at the next step, ignoring that step's action).
+// In three parts, so that the GPU can run the physics between them staged
+// (envs/env_kernels.cuh): env_step_begin, frame_skip × step(m, d, !env_holds_state), env_step_end.
 //
 // nvcc compiles all of the physics slower (~3,600-5,000 extra R2UR moves in the SASS;
 // bench/RESULTS.md, 2026-12-02) when forward() is called under a per-world branch that code
@@ -99,14 +101,21 @@ LS_HD void env_reset_world(const ModelView& m, const Data& d, const typename Tas
 // calls as the others, holding its state (its last forward() is the reset's mj_forward), and the
 // SAME_STEP reset after a terminated step is the step's last act (SAME_STEP never takes the
 // NEXT_STEP start path).
+
+// True while world w's step starts a NEXT_STEP episode: its physics steps hold the state.
+template <bool kSameStep>
+LS_HD bool env_holds_state(const EnvBuffers& b, int w) {
+  return !kSameStep && b.needs_reset[w] != 0;  // NEXT_STEP: ended last step
+}
+
+// The actions into ctrl, or a NEXT_STEP episode's new state; returns Task::progress before the
+// physics (the forward velocity's start point).
 template <class Task, bool kSameStep>
-LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task::Config& c,
-                          const EnvBuffers& b, int w, const float* actions,
-                          const EnvShared& e) {
-  const int obs_dim = e.obs_dim, act_dim = e.act_dim;
-  const bool starting = !kSameStep && b.needs_reset[w] != 0;  // NEXT_STEP: ended last step
+LS_HD float env_step_begin(const ModelView& m, const Data& d, const typename Task::Config& c,
+                           const EnvBuffers& b, int w, const float* actions, const EnvShared& e) {
+  const int act_dim = e.act_dim;
   bool nonfinite = false;
-  if (starting) {
+  if (env_holds_state<kSameStep>(b, w)) {
     begin_episode<Task>(m, d, c, b, w, e);
   } else {
     for (int a = 0; a < act_dim; ++a) {
@@ -116,9 +125,15 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
     }
   }
   b.action_nonfinite[w] = nonfinite ? 1.0f : 0.0f;
-  const float before = Task::progress(m, d, c);
-  for (int k = 0; k < c.frame_skip; ++k) step(m, d, !starting);
-  if (starting) {
+  return Task::progress(m, d, c);
+}
+
+// After the physics: observation, reward, termination, episode record and auto-reset.
+template <class Task, bool kSameStep>
+LS_HD void env_step_end(const ModelView& m, const Data& d, const typename Task::Config& c,
+                        const EnvBuffers& b, int w, const EnvShared& e, float before) {
+  const int obs_dim = e.obs_dim;
+  if (env_holds_state<kSameStep>(b, w)) {
     finish_episode_start<Task>(m, d, c, b, w, e);
     zero_step_outputs(b, w);
     return;
@@ -150,6 +165,16 @@ LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task
   } else {
     b.needs_reset[w] = 1;
   }
+}
+
+template <class Task, bool kSameStep>
+LS_HD void env_step_world(const ModelView& m, const Data& d, const typename Task::Config& c,
+                          const EnvBuffers& b, int w, const float* actions,
+                          const EnvShared& e) {
+  const bool starting = env_holds_state<kSameStep>(b, w);
+  const float before = env_step_begin<Task, kSameStep>(m, d, c, b, w, actions, e);
+  for (int k = 0; k < c.frame_skip; ++k) step(m, d, !starting);
+  env_step_end<Task, kSameStep>(m, d, c, b, w, e, before);
 }
 
 }  // namespace lockstep

@@ -146,7 +146,7 @@ class TaskVecEnv final : public VecEnv {
       : name_(std::move(name)), config_(config), options_(o),
         sim_(model, o.num_envs, o.device),
         obs_dim_(config.obs_dim(model->view())), act_dim_(model->size.nu),
-        block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 11), o.device),
+        block_(static_cast<size_t>(o.num_envs) * (2 * obs_dim_ + 12), o.device),
         shared_{obs_dim_, act_dim_, o.seed, o.autoreset == Autoreset::same_step,
                 domain_randomization(name_, o.domain_randomization)} {
     const int n = o.num_envs;
@@ -165,6 +165,7 @@ class TaskVecEnv final : public VecEnv {
     buffers_.step_count = take(1);
     buffers_.running_return = take(1);
     buffers_.action_nonfinite = take(1);
+    buffers_.progress_before = take(1);
     reset(o.seed);
   }
 

@@ -48,6 +48,7 @@ struct EnvBuffers {
   float* running_return;  // (N,) return of the running episode
   float* needs_reset;     // (N,) NEXT_STEP: 1 if the next step() resets instead of stepping
   float* action_nonfinite;  // (N,) 1 if this step's action had a NaN/inf entry (used as 0)
+  float* progress_before;   // (N,) GPU step's scratch: Task::progress before the physics
 };
 
 class VecEnv {
