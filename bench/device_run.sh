@@ -5,7 +5,8 @@
 # ../shared/models travels as .deps/shared/models, and wheels the image lacks (gymnasium,
 # farama-notifications) as .deps/whl.
 # Usage: bash bench/device_run.sh OUTDIR [MODE]
-#   full (default)  build, ptxas report, CUDA tests, memcheck, every bench row
+#   full (default)  build, ptxas report, CUDA tests, memcheck, every bench row (~8 min: give it
+#                   the whole 600 s of a call)
 #   test            build, ptxas report, CUDA tests
 #   bench           memcheck and every bench row (building first if needed)
 #   minimal         for a short budget: GPU pytest first (only the Python module built), then
@@ -13,13 +14,15 @@
 #                   the env memcheck
 #   quick           build and two Ant rows
 #   bench-only      build lockstep-bench and stop (for commands that follow in the same call)
+#   compare         the staged step (default) against the fused kernel on the issue-5 rows
 #   profile         ncu on the fused physics kernel and the env end kernel of Ant and Reacher
-#                   (sections, and the source lines with the most warp-stall samples; built with -lineinfo)
+#                   (sections, and the source lines with the most warp-stall samples; built
+#                   with -lineinfo)
 # The build lives in build-device/ (git-ignored), so calls on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
-case "$mode" in full|test|bench|bench-only|minimal|quick|profile) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
+case "$mode" in full|test|bench|bench-only|compare|minimal|quick|profile) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
 deps=/tmp/deps
@@ -85,6 +88,18 @@ if [ "$mode" = bench-only ]; then
   exit 0
 fi
 
+if [ "$mode" = compare ]; then  # the fused step kernel against the staged default
+  build_targets lockstep-bench
+  python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
+  for launch in staged fused; do
+    $bench --model ant --integrator euler --num-worlds 4096,16384,65536,262144 --steps 10 --launch $launch | tee -a "$out/bench.txt"
+    $bench --model ant --num-worlds 4096,65536 --steps 4 --launch $launch | tee -a "$out/bench.txt"
+    $bench --model humanoid --integrator euler --substeps 1 --num-worlds 16384,65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
+    $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
+  done
+  exit 0
+fi
+
 if [ "$mode" = profile ]; then
   build_targets lockstep-bench
   profile_kernel ant_physics step_kernel --model ant --integrator euler --num-worlds 65536 --launch fused
@@ -128,11 +143,6 @@ $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,16384,
 # Humanoid with Brax's contact set (shins and feet against the floor only), Euler, 5 substeps.
 python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
 $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,16384,65536 --steps 10 --phases --json "$json/humanoid_brax.json" | tee -a "$out/bench.txt"
-# The fused step kernel against the staged default, same rows.
-$bench --model ant --integrator euler --num-worlds 4096,65536,262144 --steps 10 --launch fused | tee -a "$out/bench.txt"
-$bench --model ant --num-worlds 4096,65536 --steps 4 --launch fused | tee -a "$out/bench.txt"
-$bench --model humanoid --integrator euler --substeps 1 --num-worlds 65536 --steps 10 --launch fused | tee -a "$out/bench.txt"
-$bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 65536 --steps 10 --launch fused | tee -a "$out/bench.txt"
 env_rows ant:ant:5 humanoid:humanoid:5 halfcheetah:half_cheetah:5 reacher:reacher:2
 for env in ant reacher; do  # SAME_STEP's own end kernel (its reset runs forward())
   $bench --env $env --autoreset same_step --num-worlds 4096,65536 --steps 6 | tee -a "$out/bench.txt"

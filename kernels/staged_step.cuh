@@ -3,8 +3,9 @@
 // Each world's intermediates live in the global state between stages either way, so fusing the
 // stages into one kernel keeps nothing on chip; it only makes every stage run at the occupancy
 // of the largest (~200 registers, 8 warps per SM). Staged, each stage gets its own register
-// count: measured 1.3-1.5× faster on the H200 for Ant, Humanoid and Humanoid with Brax's
-// contact set (bench/RESULTS.md, 2026-12-03). Same per-world arithmetic as step().
+// count: on the H200, 1.3-1.75× faster for Ant, Humanoid and Humanoid with Brax's contact set
+// at 65,536 worlds and more, but 1.1-1.2× slower at 4,096, where launch gaps and each stage's
+// slowest warp weigh (bench/RESULTS.md, 2026-12-03). Same per-world arithmetic as step().
 #pragma once
 
 #include <array>
