@@ -55,7 +55,7 @@ LS_HD void forward(const ModelView& m, const Data d) {
 }
 
 // forward() in stages, for timing each on its own (lockstep-bench --phases): running stages
-// 0 … kForwardStages − 1 in order is forward() (tests/cpp/smooth_test.cc checks it bitwise).
+// 0 … kForwardStages − 1 in order is forward() (tests/cpp/solver_test.cc checks it bitwise).
 constexpr int kForwardStages = 7;
 constexpr const char* kForwardStageNames[kForwardStages] = {
     "kinematics", "mass matrix", "tendons", "collision", "constraint rows", "smooth forces",
@@ -141,9 +141,10 @@ LS_HD void integrate_step(const ModelView& m, const Data& d, bool advance = true
 
 // mj_step: forward() at the current state, then one integrator step of opt.timestep.
 // With advance false the world makes the same forward() calls (once, or four times for RK4) but
-// keeps its state, so the derived quantities are mj_forward's. The env kernel runs worlds that
-// start an episode through this, so that no world calls forward() under a per-world branch:
-// nvcc compiles the whole physics slower when one does (bench/RESULTS.md, 2026-12-02).
+// keeps its state, so the derived quantities are mj_forward's. The env layer runs worlds that
+// start an episode through this (the staged GPU step through its hold flags), so that no world
+// calls forward() under a per-world branch: nvcc compiles the whole physics slower when one does
+// (bench/RESULTS.md, 2026-12-02).
 LS_HD void step(const ModelView& m, const Data& d, bool advance = true) {
   forward(m, d);
   integrate_step(m, d, advance);
