@@ -5,11 +5,11 @@
 // Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
 // --repeats timed runs of --steps env steps (each: random controls generated where the state
 // lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
-// for all with --launch fused), timed with CUDA events on the GPU and a
-// steady clock on the CPU; the median is reported. --phases adds each stage's time
-// (bench/phases.h). "GB/s" divides an estimate of the state bytes a physics step moves (every
-// float of a world's state read and written once, 2·4·floats_per_world) by the step time; it is a
-// lower bound of memory traffic, set beside the device's measured copy bandwidth. "iters",
+// for all with --launch fused), timed with CUDA events on the GPU and a steady clock on the
+// CPU; the median is reported. --phases adds each stage's time (bench/phases.h). "GB/s"
+// divides an estimate of the state bytes a physics step moves (every float of a world's state
+// read and written once, 2·4·floats_per_world) by the step time; it is a lower bound of memory
+// traffic, set beside the device's measured copy bandwidth. "iters",
 // "ncon" and "nefc" are world means after the last timed step: constraint-solver iterations,
 // active contacts and active constraint rows (what the solver's cost scales with).
 #include <algorithm>
@@ -67,9 +67,9 @@ struct Options {
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
-               "                      [--launch staged|fused]  (CUDA step: a launch per stage, or one)\n"
-               "                      [--warmup SECONDS]  (simulated time before timing, default 1)\n"
-               "                      [--phases]  (also time each stage of step(); not with --env)\n"
+               "                      [--launch staged|fused]  (CUDA: a launch per stage, or one)\n"
+               "                      [--warmup SECONDS]  (simulated time before timing; 1)\n"
+               "                      [--phases]  (also time each stage of step(); not --env)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
                error.c_str());
   std::exit(2);
@@ -324,16 +324,17 @@ double copy_bandwidth_gbps() {
 #endif
 }
 
-// Each stage's share of the summed stage times, beside the fused step's time.
+// Each stage's share of the summed stage times, beside the whole step's time as timed above.
 void print_phases(const Row& r, bool gpu) {
   const std::vector<std::string> names = phase_names();
   double sum = 0;
   for (double t : r.phases) sum += t;
-  std::printf("  stages of step(), each run over every world before the next (%s), ns/world-step:\n",
+  std::printf("  stages of step(), each over every world before the next (%s), ns/world-step:\n",
               gpu ? "one launch each" : "one CPU thread");
   for (size_t k = 0; k < names.size(); ++k)
-    std::printf("    %-16s %10.2f %6.1f%%\n", names[k].c_str(), r.phases[k], 100 * r.phases[k] / sum);
-  std::printf("    %-16s %10.2f (fused step: %.2f)\n", "sum", sum, r.ns_per_world_step);
+    std::printf("    %-16s %10.2f %6.1f%%\n", names[k].c_str(), r.phases[k],
+                100 * r.phases[k] / sum);
+  std::printf("    %-16s %10.2f (step as timed: %.2f)\n", "sum", sum, r.ns_per_world_step);
 }
 
 // A JSON string literal: quotes, backslashes and control characters escaped.
@@ -361,7 +362,7 @@ int run(Options o, Clock::time_point process_start) {
     // The env's own model and options (its integrator, frame_skip) are what is timed.
     if (o.integrator != "model") usage("--integrator does not apply to --env (the env's model decides)");
     if (o.phases) usage("--phases times physics stages: use --model, not --env");
-    if (o.launch_given) usage("--launch applies to --model (the env kernels run each env step in one launch)");
+    if (o.launch_given) usage("--launch applies to --model (env steps always run staged)");
     EnvOptions probe;
     const Env env = make_env(o.env, probe);
     o.substeps = static_cast<int>(std::lround(env->dt() / env->sim().model().opt.timestep));
@@ -461,8 +462,8 @@ int run(Options o, Clock::time_point process_start) {
       << "\",\n  \"integrator\": \"" << integ
       << "\",\n  \"timestep\": " << model->opt.timestep
       << ",\n  \"device\": " << json_string(device_name) << ",\n  \"copy_bandwidth_gbps\": " << copy_gbps
-      << ",\n  \"first_step_seconds\": " << first_step_s << ",\n  \"warmup_env_steps\": " << warmup_steps
-      << ",\n  \"steps\": " << o.steps
+      << ",\n  \"first_step_seconds\": " << first_step_s
+      << ",\n  \"warmup_env_steps\": " << warmup_steps << ",\n  \"steps\": " << o.steps
       << ",\n  \"substeps\": " << o.substeps << ",\n  \"repeats\": " << o.repeats
       << ",\n  \"bytes_per_world_step\": " << bytes_per_world_step << ",\n  \"rows\": [\n";
     for (size_t i = 0; i < rows.size(); ++i) {

@@ -6,13 +6,16 @@
 
 namespace lockstep::bench {
 
+using Clock = std::chrono::steady_clock;
+
 std::vector<std::string> phase_names() {
   std::vector<std::string> names(kForwardStageNames, kForwardStageNames + kForwardStages);
   names.push_back("integrator");
   return names;
 }
 
-std::vector<double> time_phases(Simulator& sim, int steps, const std::function<void()>& before_step) {
+std::vector<double> time_phases(Simulator& sim, int steps,
+                                const std::function<void()>& before_step) {
 #ifdef LOCKSTEP_HAVE_CUDA
   if (sim.device() == Device::cuda) return time_phases_device(sim, steps, before_step);
 #endif
@@ -22,12 +25,12 @@ std::vector<double> time_phases(Simulator& sim, int steps, const std::function<v
   for (int k = 0; k < steps; ++k) {
     before_step();
     for (int stage = 0; stage <= kForwardStages; ++stage) {
-      const auto t0 = std::chrono::steady_clock::now();
+      const auto t0 = Clock::now();
       for (int w = 0; w < s.num_worlds; ++w) {
         if (stage < kForwardStages) forward_stage(m, s.world(w), stage);
         else integrate_step(m, s.world(w));
       }
-      seconds[stage] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      seconds[stage] += std::chrono::duration<double>(Clock::now() - t0).count();
     }
   }
   std::vector<double> ns;

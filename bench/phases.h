@@ -18,7 +18,8 @@ std::vector<std::string> phase_names();
 
 // Runs `steps` physics steps stage by stage, calling before_step() before each step (the
 // random controls); returns the time of each stage in ns per world-step.
-std::vector<double> time_phases(Simulator& sim, int steps, const std::function<void()>& before_step);
+std::vector<double> time_phases(Simulator& sim, int steps,
+                                const std::function<void()>& before_step);
 
 #ifdef LOCKSTEP_HAVE_CUDA
 // The GPU form: stage k of every world in one launch, timed with CUDA events (bench/phases.cu).

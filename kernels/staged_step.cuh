@@ -56,7 +56,8 @@ __global__ void rk4_stage_end_kernel(const __grid_constant__ ModelView m,
 using StageKernel = void (*)(ModelView, StateView);
 
 template <int... k>
-constexpr std::array<StageKernel, sizeof...(k)> forward_stage_kernels(std::integer_sequence<int, k...>) {
+constexpr std::array<StageKernel, sizeof...(k)> forward_stage_kernels(
+    std::integer_sequence<int, k...>) {
   return {&forward_stage_kernel<k>...};
 }
 constexpr std::array<StageKernel, kForwardStages> kForwardStageKernels =
