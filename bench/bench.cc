@@ -5,13 +5,14 @@
 // Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
 // --repeats timed runs of --steps env steps (each: random controls generated where the state
 // lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
-// for all with --launch fused), timed with CUDA events on the GPU and a steady clock on the
-// CPU; the median is reported. --phases adds each stage's time (bench/phases.h). "GB/s"
-// divides an estimate of the state bytes a physics step moves (every float of a world's state
-// read and written once, 2·4·floats_per_world) by the step time; it is a lower bound of memory
-// traffic, set beside the device's measured copy bandwidth. "iters",
-// "ncon" and "nefc" are world means after the last timed step: constraint-solver iterations,
-// active contacts and active constraint rows (what the solver's cost scales with).
+// for all, as --launch says; by default the backend picks by batch size), timed with CUDA
+// events on the GPU and a steady clock on the CPU; the median is reported. --phases adds each
+// stage's time (bench/phases.h). "GB/s" divides an estimate of the state bytes a physics step
+// moves (every float of a world's state read and written once, 2·4·floats_per_world) by the
+// step time; it is a lower bound of memory traffic, set beside the device's measured copy
+// bandwidth. "iters", "ncon" and "nefc" are world means after the last timed step:
+// constraint-solver iterations, active contacts and active constraint rows (what the solver's
+// cost scales with); "launch" is the step launches the row used.
 #include <algorithm>
 #include <cmath>
 #include <chrono>
@@ -54,8 +55,7 @@ struct Options {
   std::string json;
   std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
   Autoreset autoreset = Autoreset::next_step;  // --autoreset, with --env
-  StepLaunch launch = StepLaunch::staged;        // --launch: the CUDA step's launches
-  bool launch_given = false;
+  std::string launch = "auto";  // --launch: the CUDA step's launches (auto: by batch size)
   std::string command_line;
 };
 
@@ -67,7 +67,7 @@ struct Options {
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
-               "                      [--launch staged|fused]  (CUDA: a launch per stage, or one)\n"
+               "                      [--launch auto|staged|fused]  (CUDA step launches)\n"
                "                      [--warmup SECONDS]  (simulated time before timing; 1)\n"
                "                      [--phases]  (also time each stage of step(); not --env)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
@@ -108,10 +108,9 @@ Options parse(int argc, char** argv) {
     }
     else if (flag == "--env") o.env = value;
     else if (flag == "--launch") {
-      if (value != "staged" && value != "fused")
-        usage("--launch expects staged or fused, got '" + value + "'");
-      o.launch = value == "fused" ? StepLaunch::fused : StepLaunch::staged;
-      o.launch_given = true;
+      if (value != "auto" && value != "staged" && value != "fused")
+        usage("--launch expects auto, staged or fused, got '" + value + "'");
+      o.launch = value;
     }
     else if (flag == "--autoreset") {
       if (value != "next_step" && value != "same_step")
@@ -164,6 +163,7 @@ struct Row {
   double env_sps, physics_sps, ns_per_world_step, gbps;
   double solver_iterations, contacts, constraint_rows;  // world means after the last step
   std::vector<double> phases;  // --phases: ns per world-step of each stage (phase_names())
+  std::string launch;          // the step launches used: staged or fused (CPU: fused)
 };
 
 // Times R repeats of `steps` env steps; returns the median in seconds. Physics alone
@@ -175,7 +175,6 @@ class Runner {
       : o_(o) {
     if (o.env.empty()) {
       own_sim_ = std::make_unique<Simulator>(model, worlds, device);
-      own_sim_->set_step_launch(o.launch);
     } else {
       EnvOptions eo;
       eo.num_envs = worlds;
@@ -183,6 +182,8 @@ class Runner {
       eo.autoreset = o.autoreset;
       env_ = make_env(o.env, eo).take();
     }
+    if (o.launch != "auto")
+      sim().set_step_launch(o.launch == "fused" ? StepLaunch::fused : StepLaunch::staged);
     std::vector<float> range(2 * model->size.nu);
     for (int a = 0; a < model->size.nu; ++a) {
       const bool limited = model->actuator_ctrllimited[a] != 0;
@@ -362,7 +363,6 @@ int run(Options o, Clock::time_point process_start) {
     // The env's own model and options (its integrator, frame_skip) are what is timed.
     if (o.integrator != "model") usage("--integrator does not apply to --env (the env's model decides)");
     if (o.phases) usage("--phases times physics stages: use --model, not --env");
-    if (o.launch_given) usage("--launch applies to --model (env steps always run staged)");
     EnvOptions probe;
     const Env env = make_env(o.env, probe);
     o.substeps = static_cast<int>(std::lround(env->dt() / env->sim().model().opt.timestep));
@@ -411,9 +411,9 @@ int run(Options o, Clock::time_point process_start) {
   if (!o.env.empty())
     std::printf("env %s: observation, reward, termination and auto-reset (%s) included\n",
                 o.env.c_str(), o.autoreset == Autoreset::same_step ? "same_step" : "next_step");
-  else if (device == Device::cuda)
-    std::printf("step launches: %s\n", o.launch == StepLaunch::fused ? "fused (one per env step)"
-                                                                      : "staged (one per stage)");
+  if (device == Device::cuda)
+    std::printf("step launches: %s\n",
+                o.launch == "auto" ? "auto (the backend's choice by batch size)" : o.launch.c_str());
   // Warm-up to a settled state: a Humanoid released standing takes ~1 s of random controls to
   // fall, and its first steps cost a quarter of what it costs lying on the floor.
   const double env_dt = o.substeps * model->opt.timestep;
@@ -421,8 +421,8 @@ int run(Options o, Clock::time_point process_start) {
   std::printf("warm-up %d env steps (%.2f s simulated), then %d env steps x %d substeps per "
               "repeat, median of %d\n", warmup_steps, warmup_steps * env_dt, o.steps, o.substeps,
               o.repeats);
-  std::printf("%10s %14s %16s %14s %10s %8s %8s %8s\n", "worlds", "env steps/s",
-              "physics steps/s", "ns/world-step", "GB/s", "iters", "ncon", "nefc");
+  std::printf("%10s %14s %16s %14s %10s %8s %8s %8s  %s\n", "worlds", "env steps/s",
+              "physics steps/s", "ns/world-step", "GB/s", "iters", "ncon", "nefc", "launch");
 
   std::vector<Row> rows;
   for (int n : o.num_worlds) {
@@ -440,9 +440,10 @@ int run(Options o, Clock::time_point process_start) {
     r.solver_iterations = runner.world_mean("solver_niter");
     r.contacts = runner.world_mean("ncon");
     r.constraint_rows = runner.world_mean("nefc");
-    std::printf("%10d %14.3e %16.3e %14.2f %10.1f %8.2f %8.2f %8.2f\n", n, r.env_sps,
+    r.launch = runner.sim().step_launch() == StepLaunch::fused ? "fused" : "staged";
+    std::printf("%10d %14.3e %16.3e %14.2f %10.1f %8.2f %8.2f %8.2f  %s\n", n, r.env_sps,
                 r.physics_sps, r.ns_per_world_step, r.gbps, r.solver_iterations, r.contacts,
-                r.constraint_rows);
+                r.constraint_rows, r.launch.c_str());
     if (o.phases) {
       r.phases = time_phases(runner.sim(), o.steps * o.substeps, [&] { runner.random_controls(); });
       print_phases(r, device == Device::cuda);
@@ -456,8 +457,8 @@ int run(Options o, Clock::time_point process_start) {
     if (!f) throw std::runtime_error("--json: cannot write '" + o.json + "'");
     f << "{\n  \"command\": " << json_string(o.command_line) << ",\n  \"model\": "
       << json_string(path) << ",\n  \"model_name\": " << json_string(model->model_name)
-      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"launch\": \""
-      << (o.launch == StepLaunch::fused ? "fused" : "staged") << "\",\n  \"autoreset\": \""
+      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"launch\": " << json_string(o.launch)
+      << ",\n  \"autoreset\": \""
       << (o.autoreset == Autoreset::same_step ? "same_step" : "next_step")
       << "\",\n  \"integrator\": \"" << integ
       << "\",\n  \"timestep\": " << model->opt.timestep
@@ -472,7 +473,8 @@ int run(Options o, Clock::time_point process_start) {
         << ", \"env_steps_per_s\": " << r.env_sps << ", \"physics_steps_per_s\": "
         << r.physics_sps << ", \"ns_per_world_step\": " << r.ns_per_world_step
         << ", \"gbps\": " << r.gbps << ", \"solver_iterations\": " << r.solver_iterations
-        << ", \"contacts\": " << r.contacts << ", \"constraint_rows\": " << r.constraint_rows;
+        << ", \"contacts\": " << r.contacts << ", \"constraint_rows\": " << r.constraint_rows
+        << ", \"launch\": " << json_string(r.launch);
       if (!r.phases.empty()) {
         f << ", \"phases_ns_per_world_step\": {";
         for (size_t k = 0; k < r.phases.size(); ++k)

@@ -27,10 +27,11 @@ struct FieldRef {
   bool on_device;           // true if data is CUDA device memory
 };
 
-// How the CUDA backend runs step(n). staged (default): every stage of each step is its own
-// launch over all worlds (kernels/staged_step.cuh; H200: 1.3-1.75× faster at 65,536 worlds);
-// fused: one launch runs all n steps (1.1-1.2× faster at 4,096 worlds). Same results either
-// way; the CPU backend ignores it.
+// How the CUDA backend runs step(n) (and env steps). staged: every stage of each step is its
+// own launch over all worlds (kernels/staged_step.cuh; H200: 1.3-1.75× faster at 65,536
+// worlds); fused: one launch runs all n steps (1.1-1.2× faster at 4,096 worlds). The default
+// is staged from 256 worlds per SM, fused below. Same results either way; the CPU backend
+// ignores it.
 enum class StepLaunch { staged, fused };
 
 class Backend;

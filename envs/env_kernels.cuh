@@ -1,6 +1,7 @@
-// CUDA launch code for the env layer: one thread per env runs envs/env_step.h, with the
-// physics between env_step_begin and env_step_end run staged (kernels/staged_step.cuh). Each
-// env's translation unit (envs/ant_cuda.cu, …) instantiates it, so that the kernels compile in
+// CUDA launch code for the env layer: one thread per env runs envs/env_step.h, either whole in
+// one kernel (StepLaunch::fused) or with the physics between env_step_begin and env_step_end
+// run staged (kernels/staged_step.cuh), as the simulator's step_launch() says. Each env's
+// translation unit (envs/ant_cuda.cu, …) instantiates it, so that the kernels compile in
 // parallel.
 #pragma once
 
@@ -11,6 +12,15 @@
 
 namespace lockstep {
 namespace {
+
+template <class Task, bool kSameStep>
+__global__ void env_step_kernel(const __grid_constant__ ModelView m,
+                                const __grid_constant__ StateView s,
+                                const typename Task::Config c, EnvBuffers b,
+                                const float* actions, const __grid_constant__ EnvShared e) {
+  const int w = blockIdx.x * blockDim.x + threadIdx.x;
+  if (w < s.num_worlds) env_step_world<Task, kSameStep>(m, s.world(w), c, b, w, actions, e);
+}
 
 template <class Task, bool kSameStep>
 __global__ void env_begin_kernel(const __grid_constant__ ModelView m,
@@ -35,8 +45,13 @@ __global__ void env_end_kernel(const __grid_constant__ ModelView m,
 template <class Task, bool kSameStep>
 void launch_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
                      const EnvBuffers& b, const float* actions, const EnvShared& e,
-                     cudaStream_t st) {
+                     cudaStream_t st, StepLaunch launch) {
   const int blocks = blocks_for(s.num_worlds);
+  if (launch == StepLaunch::fused) {
+    env_step_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
+    cuda_check_launch("env_step_kernel");
+    return;
+  }
   env_begin_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
   cuda_check_launch("env_begin_kernel");
   const float* hold = kSameStep ? nullptr : b.needs_reset;  // env_holds_state
@@ -60,10 +75,11 @@ __global__ void env_reset_kernel(const __grid_constant__ ModelView m,
 
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
-                   const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream) {
+                   const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream,
+                   StepLaunch launch) {
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
-  if (e.same_step) launch_env_step<Task, true>(m, s, c, b, actions, e, st);
-  else launch_env_step<Task, false>(m, s, c, b, actions, e, st);
+  if (e.same_step) launch_env_step<Task, true>(m, s, c, b, actions, e, st, launch);
+  else launch_env_step<Task, false>(m, s, c, b, actions, e, st, launch);
 }
 
 template <class Task>
@@ -76,7 +92,8 @@ void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task:
 
 #define LS_ENV_INSTANTIATE(Task)                                                            \
   template void cuda_env_step<Task>(const ModelView&, const StateView&, const Task::Config&,  \
-                                    const EnvBuffers&, const float*, const EnvShared&, void*); \
+                                    const EnvBuffers&, const float*, const EnvShared&, void*,  \
+                                    StepLaunch);                                              \
   template void cuda_env_reset<Task>(const ModelView&, const StateView&, const Task::Config&, \
                                      const EnvBuffers&, const EnvShared&, void*);
 

@@ -8,11 +8,12 @@
 
 namespace lockstep {
 
-// Launches env_step_world / env_reset_world over every env on the device (envs/env_kernels.cuh),
-// queued on `stream` (a cudaStream_t: the simulator's).
+// Launches the env step / env_reset_world over every env on the device (envs/env_kernels.cuh),
+// queued on `stream` (a cudaStream_t: the simulator's); `launch`: the simulator's step_launch().
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
-                   const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream);
+                   const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream,
+                   StepLaunch launch);
 template <class Task>
 void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task::Config& c,
                     const EnvBuffers& b, const EnvShared& e, void* stream);

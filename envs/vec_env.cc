@@ -193,7 +193,8 @@ class TaskVecEnv final : public VecEnv {
     const StateView s = sim_.state_view();
     if (sim_.device() == Device::cuda) {
 #ifdef LOCKSTEP_HAVE_CUDA
-      cuda_env_step<Task>(m, s, config_, buffers_, actions, shared_, sim_.stream());
+      cuda_env_step<Task>(m, s, config_, buffers_, actions, shared_, sim_.stream(),
+                          sim_.step_launch());
 #endif
       return;
     }

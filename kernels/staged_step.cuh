@@ -5,13 +5,15 @@
 // of the largest (~200 registers, 8 warps per SM). Staged, each stage gets its own register
 // count: on the H200, 1.3-1.75× faster for Ant, Humanoid and Humanoid with Brax's contact set
 // at 65,536 worlds and more, but 1.1-1.2× slower at 4,096, where launch gaps and each stage's
-// slowest warp weigh (bench/RESULTS.md, 2026-12-03). Same per-world arithmetic as step().
+// slowest warp weigh (bench/RESULTS.md, 2026-12-03). Same per-world arithmetic as step(), so
+// the backend picks by batch size (default_step_launch).
 #pragma once
 
 #include <array>
 #include <utility>
 
 #include "engine/forward.h"
+#include "engine/simulator.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
 
@@ -62,6 +64,18 @@ constexpr std::array<StageKernel, sizeof...(k)> forward_stage_kernels(
 }
 constexpr std::array<StageKernel, kForwardStages> kForwardStageKernels =
     forward_stage_kernels(std::make_integer_sequence<int, kForwardStages>());
+
+// The default StepLaunch for a batch: staged from 256 worlds per SM (33,792 on an H200),
+// fused below. Measured on the H200: fused faster at 4,096 worlds (and Ant's Euler row at
+// 16,384), staged faster from 65,536; the threshold sits between, where it was not measured.
+constexpr int kStagedMinWorldsPerSM = 256;
+inline StepLaunch default_step_launch(int num_worlds) {
+  int device = 0, sms = 0;
+  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
+  cuda_check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device),
+             "cudaDeviceGetAttribute (multiprocessors)");
+  return num_worlds >= kStagedMinWorldsPerSM * sms ? StepLaunch::staged : StepLaunch::fused;
+}
 
 // forward() of every world, one launch per stage.
 inline void launch_forward_stages(const ModelView& m, const StateView& s, cudaStream_t stream) {

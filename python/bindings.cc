@@ -356,8 +356,9 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
                                     value + "'");
             self.set_step_launch(value == "fused" ? StepLaunch::fused : StepLaunch::staged);
           },
-          "CUDA: 'staged' (default; a launch per stage of each step, measured faster) or 'fused' "
-          "(one launch for step(n)); same results. The CPU backend steps each world whole and "
+          "CUDA: 'staged' (a launch per stage of each step) or 'fused' (one launch for step(n)); "
+          "same results. Default: staged from 256 worlds per SM, fused below (faster there). An "
+          "env's step follows its sim's setting. The CPU backend steps each world whole and "
           "reports 'fused'.")
       .def_static("field_names", &Simulator::field_names, "names of every state field")
       .def(

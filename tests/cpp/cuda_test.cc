@@ -133,14 +133,14 @@ TEST_P(CudaBackend, BitwiseDeterministicAcrossRunsAndBatchSizes) {
   EXPECT_EQ(runs[0], runs[2]);
 }
 
-// The staged step (default) and the fused kernel run the same per-world arithmetic: after 10
+// The staged step and the fused kernel run the same per-world arithmetic: after 10
 // steps from perturbed states (contacts, limits, each file's integrator) qpos and qvel agree to
 // float32 rounding (nvcc may contract a product differently in the two kernels).
 TEST_P(CudaBackend, StagedAndFusedStepsAgree) {
   auto model = load_mjcf(test::shared_model(GetParam()));
   const int n = 256;
   Simulator staged(model, n, Device::cuda), fused(model, n, Device::cuda);
-  ASSERT_EQ(staged.step_launch(), StepLaunch::staged);
+  staged.set_step_launch(StepLaunch::staged);
   fused.set_step_launch(StepLaunch::fused);
   perturb(staged, 5);
   for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(fused, f, read_field(staged, f));
@@ -151,6 +151,16 @@ TEST_P(CudaBackend, StagedAndFusedStepsAgree) {
 }
 
 #ifdef LOCKSTEP_HAVE_CUDA
+// The default launch follows the batch: fused below 256 worlds per SM, staged from there.
+TEST(CudaLaunch, DefaultFollowsBatchSize) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  int sms = 0;
+  ASSERT_EQ(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0), cudaSuccess);
+  auto model = load_mjcf(test::shared_model("reacher"));
+  EXPECT_EQ(Simulator(model, 256 * sms - 1, Device::cuda).step_launch(), StepLaunch::fused);
+  EXPECT_EQ(Simulator(model, 256 * sms, Device::cuda).step_launch(), StepLaunch::staged);
+}
+
 // Work queued on the caller's stream gives the same bits as on the default stream.
 TEST_P(CudaBackend, CallerStreamIsHonoured) {
   auto model = load_mjcf(test::shared_model(GetParam()));

@@ -32,11 +32,12 @@ def bench_json(tmp_path_factory):
 def test_bench_json_is_complete(bench_json):
     run = json.loads(bench_json[0].read_text())
     assert run["env"] == "ant" and run["integrator"] == "RK4" and run["substeps"] == 5
-    assert run["autoreset"] == "same_step"
+    assert run["autoreset"] == "same_step" and run["launch"] == "auto"
     assert [r["worlds"] for r in run["rows"]] == [4, 8]
     for r in run["rows"]:
         assert r["env_steps_per_s"] > 0
         assert r["physics_steps_per_s"] == pytest.approx(5 * r["env_steps_per_s"], rel=1e-5)  # 6 digits
+        assert r["launch"] == "fused"  # the CPU backend steps each world whole
     humanoid = json.loads(bench_json[1].read_text())
     assert humanoid["model_name"] == "humanoid"
     assert humanoid["warmup_env_steps"] == 20  # 0.3 s at 5 x 0.003 s per env step

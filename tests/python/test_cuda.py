@@ -136,14 +136,17 @@ def test_env_step_waits_for_actions_written_on_a_side_stream():
     assert torch.equal(seen, expected.clone())
 
 
+@pytest.mark.parametrize("launch", ["fused", "staged"])
 @pytest.mark.parametrize("mode", ["next_step", "same_step"])
-def test_env_auto_reset_on_the_gpu_matches_the_cpu(mode):
+def test_env_auto_reset_on_the_gpu_matches_the_cpu(mode, launch):
     """Episodes of 3 steps, so that 7 steps cross two auto-resets (each mode compiles its own
-    kernel, NEXT_STEP's resetting worlds run the substeps' forward() calls holding their state)."""
+    kernels, NEXT_STEP's resetting worlds run the substeps' forward() calls holding their state),
+    through the env step in one kernel and staged."""
     torch = pytest.importorskip("torch")
     kw = dict(num_envs=64, seed=5, autoreset_mode=mode, max_episode_steps=3)
     cpu = lockstep.make("Reacher", device="cpu", array_type="numpy", **kw)
     gpu = lockstep.make("Reacher", device="cuda", **kw)
+    gpu.sim.step_launch = launch
     cpu.reset()
     gpu.reset()
     rng = np.random.default_rng(1)
@@ -165,7 +168,8 @@ def test_staged_and_fused_steps_agree():
     torch = pytest.importorskip("torch")
     model = lockstep.load_mjcf(str(SHARED_MODELS / "ant.xml"))
     sims = [lockstep.Simulator(model, num_worlds=64, device="cuda") for _ in range(2)]
-    assert sims[0].step_launch == "staged"
+    assert sims[0].step_launch == "fused"  # the default below 256 worlds per SM
+    sims[0].step_launch = "staged"
     sims[1].step_launch = "fused"
     for sim in sims:
         ctrl = sim.ctrl if isinstance(sim.ctrl, torch.Tensor) else torch.from_dlpack(sim.ctrl)
