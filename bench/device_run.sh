@@ -15,9 +15,10 @@
 #   quick           build and two Ant rows
 #   bench-only      build lockstep-bench and stop (for commands that follow in the same call)
 #   compare         the staged step (default) against the fused kernel on the issue-5 rows
-#   profile         ncu on the fused physics kernel and the env end kernel of Ant and Reacher
-#                   (sections, and the source lines with the most warp-stall samples; built
-#                   with -lineinfo)
+#   profile         ncu on the warp-per-world solver (Ant, Humanoid), then (unless
+#                   PROFILE_SOLVER_ONLY=1) the fused physics kernel and the env end kernel of Ant
+#                   and Reacher (sections, and the source lines with the most warp-stall samples;
+#                   built with -lineinfo)
 # The build lives in build-device/ (git-ignored), so calls on the same warm machine share it.
 set -uo pipefail
 out="${1:?output directory}"
@@ -69,7 +70,7 @@ env_memcheck() {
 # into $out/ncu_lines.txt. NAME labels the run.
 profile_kernel() {
   local name="$1" kernel="$2"; shift 2
-  ncu --clock-control none -k "regex:$kernel" --launch-skip 3 -c 1 \
+  ncu --clock-control none -k "regex:$kernel" --launch-skip "${NCU_SKIP:-3}" -c 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
     --section WarpStateStats --section LaunchStats --section SchedulerStats \
     --section InstructionStats --section SourceCounters -f -o "/tmp/$name" \
@@ -102,6 +103,9 @@ fi
 
 if [ "$mode" = profile ]; then
   build_targets lockstep-bench
+  NCU_SKIP=110 profile_kernel ant_solver warp_solve_kernel --model ant --integrator euler --num-worlds 65536 --launch staged
+  NCU_SKIP=340 profile_kernel humanoid_solver warp_solve_kernel --model humanoid --integrator euler --num-worlds 65536 --launch staged
+  [ "${PROFILE_SOLVER_ONLY:-0}" = 1 ] && exit 0
   profile_kernel ant_physics step_kernel --model ant --integrator euler --num-worlds 65536 --launch fused
   profile_kernel ant_env env_end_kernel --env ant --num-worlds 4096
   profile_kernel ant_env_physics step_kernel --model "$root/models/ant.xml" --num-worlds 4096 --launch fused
@@ -124,7 +128,8 @@ fi
 
 build_targets
 if [ "$mode" = full ] || [ "$mode" = test ]; then
-  $build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' 2>&1 | grep -E "FAILED|PASSED|tests ran" | tee "$out/cuda_tests.txt"
+  $build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*:Env*' > "$out/cuda_tests_full.txt" 2>&1
+  grep -E "FAILED|PASSED|tests ran" "$out/cuda_tests_full.txt" | tee "$out/cuda_tests.txt"
   gpu_pytest
 fi
 [ "$mode" = test ] && exit 0

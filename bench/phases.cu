@@ -16,28 +16,30 @@ __global__ void integrate_step_kernel(const __grid_constant__ ModelView m,
 
 std::vector<double> time_phases_device(Simulator& sim, int steps,
                                        const std::function<void()>& before_step) {
-  std::vector<StageKernel> kernels(kForwardStageKernels.begin(), kForwardStageKernels.end());
-  kernels.push_back(&integrate_step_kernel);
   const ModelView m = sim.model_view();
   const StateView s = sim.state_view();
   const cudaStream_t stream = static_cast<cudaStream_t>(sim.stream());
-  const size_t per_step = kernels.size() + 1;
+  const size_t phases = kForwardStages + 1, per_step = phases + 1;
   std::vector<cudaEvent_t> events(steps * per_step);
   for (cudaEvent_t& e : events) cuda_check(cudaEventCreate(&e), "cudaEventCreate");
   for (int k = 0; k < steps; ++k) {
     before_step();
     cudaEvent_t* ev = &events[k * per_step];
     cuda_check(cudaEventRecord(ev[0], stream), "cudaEventRecord");
-    for (size_t stage = 0; stage < kernels.size(); ++stage) {
-      kernels[stage]<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
-      cuda_check_launch("phase kernel");
+    for (size_t stage = 0; stage < phases; ++stage) {
+      if (stage < kForwardStages) {
+        launch_forward_stage(m, s, stream, static_cast<int>(stage));
+      } else {
+        integrate_step_kernel<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
+        cuda_check_launch("integrate_step_kernel");
+      }
       cuda_check(cudaEventRecord(ev[stage + 1], stream), "cudaEventRecord");
     }
   }
   cuda_check(cudaEventSynchronize(events.back()), "cudaEventSynchronize");
-  std::vector<double> ns(kernels.size(), 0.0);
+  std::vector<double> ns(phases, 0.0);
   for (int k = 0; k < steps; ++k)
-    for (size_t stage = 0; stage < kernels.size(); ++stage) {
+    for (size_t stage = 0; stage < phases; ++stage) {
       float ms = 0;
       const cudaEvent_t* ev = &events[k * per_step];
       cuda_check(cudaEventElapsedTime(&ms, ev[stage], ev[stage + 1]), "cudaEventElapsedTime");

@@ -229,28 +229,30 @@ LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid
 
 // Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
 // normal = Σ f, tangent k = (f₂ₖ − f₂ₖ₊₁)·μₖ; elliptic rows are the components themselves.
-// Writes all six entries of every slot (zero for inactive slots).
-LS_HD void contact_force(const ModelView& m, const Data& d) {
-  for (int s = 0; s < m.size.ncon_max; ++s) {
-    const int c = m.slot_collisionid[s];
-    const int dim = m.collision_condim[c];
-    const int r0 = m.slot_efcadr[s];
-    const bool active = d.efc_active()[r0] != 0.0f;  // else the rows' forces are stale
-    for (int k = active ? dim : 0; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
-    if (!active) continue;  // per-world mask
-    if (m.opt.cone == kConeElliptic) {
-      for (int k = 0; k < dim; ++k) d.contact_force()[6 * s + k] = d.efc_force()[r0 + k];
-      continue;
-    }
-    float mu[5];
-    pair_friction(m, d, c, mu);
-    float normal = 0;
-    for (int k = 0; k < contact_rows(m, dim); ++k) normal += d.efc_force()[r0 + k];
-    d.contact_force()[6 * s] = normal;
-    for (int k = 0; k < dim - 1; ++k)
-      d.contact_force()[6 * s + 1 + k] =
-          (d.efc_force()[r0 + 2 * k] - d.efc_force()[r0 + 2 * k + 1]) * mu[k];
+// Writes all six entries of slot s (zero for an inactive slot).
+LS_HD void contact_force_slot(const ModelView& m, const Data& d, int s) {
+  const int c = m.slot_collisionid[s];
+  const int dim = m.collision_condim[c];
+  const int r0 = m.slot_efcadr[s];
+  const bool active = d.efc_active()[r0] != 0.0f;  // else the rows' forces are stale
+  for (int k = active ? dim : 0; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
+  if (!active) return;  // per-world mask
+  if (m.opt.cone == kConeElliptic) {
+    for (int k = 0; k < dim; ++k) d.contact_force()[6 * s + k] = d.efc_force()[r0 + k];
+    return;
   }
+  float mu[5];
+  pair_friction(m, d, c, mu);
+  float normal = 0;
+  for (int k = 0; k < contact_rows(m, dim); ++k) normal += d.efc_force()[r0 + k];
+  d.contact_force()[6 * s] = normal;
+  for (int k = 0; k < dim - 1; ++k)
+    d.contact_force()[6 * s + 1 + k] =
+        (d.efc_force()[r0 + 2 * k] - d.efc_force()[r0 + 2 * k + 1]) * mu[k];
+}
+
+LS_HD void contact_force(const ModelView& m, const Data& d) {
+  for (int s = 0; s < m.size.ncon_max; ++s) contact_force_slot(m, d, s);
 }
 
 }  // namespace lockstep

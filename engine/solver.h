@@ -466,6 +466,13 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
   d.solver_neval()[0] = 0;  // no line search
 }
 
+// The end of the constraint stage once qacc and the active rows' forces are known:
+// qfrc_constraint = Jᵀ·f and the contact forces.
+LS_HD void solve_constraint_end(const ModelView& m, const Data& d) {
+  mul_jt(m, d, d.efc_force(), d.qfrc_constraint());
+  contact_force(m, d);
+}
+
 // Constraint stage: qacc, efc_force, qfrc_constraint, contact_force. Starts from
 // qacc_warmstart when it is cheaper than qacc_smooth (Newton) or through the dual warm start.
 // Data by value, as for forward().
@@ -503,8 +510,7 @@ LS_HD void solve_constraint(const ModelView& m, const Data d) {
     }
     solve_newton(m, d);
   }
-  mul_jt(m, d, d.efc_force(), d.qfrc_constraint());
-  contact_force(m, d);
+  solve_constraint_end(m, d);
 }
 
 }  // namespace lockstep

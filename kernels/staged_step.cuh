@@ -5,8 +5,9 @@
 // of the largest (~200 registers, 8 warps per SM). Staged, each stage gets its own register
 // count: on the H200, 1.3-1.75× faster for Ant, Humanoid and Humanoid with Brax's contact set
 // at 65,536 worlds and more, but 1.1-1.2× slower at 4,096, where launch gaps and each stage's
-// slowest warp weigh (bench/RESULTS.md, 2026-12-03). Same per-world arithmetic as step(), so
-// the backend picks by batch size (default_step_launch).
+// slowest warp weigh (bench/RESULTS.md, 2026-12-03). The solver stage runs a warp per world
+// (kernels/warp_solver.cuh), which one kernel for all stages could not; its sums are taken in
+// another order, so staged and fused results agree to float32 rounding, not bitwise.
 #pragma once
 
 #include <array>
@@ -16,6 +17,7 @@
 #include "engine/simulator.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
+#include "kernels/warp_solver.cuh"
 
 namespace lockstep {
 namespace {
@@ -77,12 +79,21 @@ inline StepLaunch default_step_launch(int num_worlds) {
   return num_worlds >= kStagedMinWorldsPerSM * sms ? StepLaunch::staged : StepLaunch::fused;
 }
 
+// Stage `stage` of forward() for every world; the solver's with a warp per world where the
+// model allows (kernels/warp_solver.cuh).
+inline void launch_forward_stage(const ModelView& m, const StateView& s, cudaStream_t stream,
+                                 int stage) {
+  if (stage == kForwardStages - 1) {
+    launch_solver_stage(m, s, stream, kForwardStageKernels[stage]);
+    return;
+  }
+  kForwardStageKernels[stage]<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
+  cuda_check_launch("forward_stage_kernel");
+}
+
 // forward() of every world, one launch per stage.
 inline void launch_forward_stages(const ModelView& m, const StateView& s, cudaStream_t stream) {
-  for (StageKernel kernel : kForwardStageKernels) {
-    kernel<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
-    cuda_check_launch("forward_stage_kernel");
-  }
+  for (int stage = 0; stage < kForwardStages; ++stage) launch_forward_stage(m, s, stream, stage);
 }
 
 // One step() of every world, staged; worlds flagged in `hold` keep their state (see advances).

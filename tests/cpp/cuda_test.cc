@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <memory>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -85,16 +88,57 @@ void perturb(const Simulator& sim, unsigned seed) {
   write_field(sim, "ctrl", ctrl);
 }
 
+constexpr StepLaunch kLaunches[] = {StepLaunch::fused, StepLaunch::staged};
+const char* launch_name(StepLaunch launch) {
+  return launch == StepLaunch::staged ? "staged" : "fused";
+}
+
+// One step of both GPU launches (the staged one solves with a warp per world) against the CPU.
+void expect_one_step_matches_cpu(const std::shared_ptr<Model>& model, int n,
+                                 const std::function<void(Simulator&)>& prepare) {
+  Simulator cpu(model, n, Device::cpu);
+  prepare(cpu);
+  for (StepLaunch launch : kLaunches) {
+    Simulator gpu(model, n, Device::cuda);
+    gpu.set_step_launch(launch);
+    for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(gpu, f, read_field(cpu, f));
+    gpu.step(1);
+    Simulator ref(model, n, Device::cpu);
+    for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(ref, f, read_field(cpu, f));
+    ref.step(1);
+    for (const char* f : {"qpos", "qvel", "efc_force"})
+      EXPECT_LT(rel_err(read_field(gpu, f), read_field(ref, f)), 1e-4) << f << ", " << launch_name(launch);
+  }
+}
+
 TEST_P(CudaBackend, OneStepMatchesCpu) {
-  auto model = load_mjcf(test::shared_model(GetParam()));
-  const int n = 64;
-  Simulator cpu(model, n, Device::cpu), gpu(model, n, Device::cuda);
-  perturb(cpu, 7);
-  for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(gpu, f, read_field(cpu, f));
-  cpu.step(1);
-  gpu.step(1);
-  EXPECT_LT(rel_err(read_field(gpu, "qpos"), read_field(cpu, "qpos")), 1e-4);
-  EXPECT_LT(rel_err(read_field(gpu, "qvel"), read_field(cpu, "qvel")), 1e-4);
+  expect_one_step_matches_cpu(load_mjcf(test::shared_model(GetParam())), 64,
+                              [](Simulator& sim) { perturb(sim, 7); });
+}
+
+// A body resting on ten spheres: 40 pyramidal rows, beyond the warp solver's one row per lane,
+// so the staged step solves those worlds per thread (solver_finish_kernel); every other world
+// is lifted clear of the floor (no row) and goes through the warp kernel in the same launch.
+TEST(CudaSolver, WorldsBeyondTheWarpsRowsMatchCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  for (const char* solver : {"Newton", "PGS"}) {
+    std::string spheres;
+    for (int k = 0; k < 10; ++k)
+      spheres += "<geom type='sphere' size='0.1' pos='" + std::to_string(-0.9 + 0.2 * k) + " 0 0'/>";
+    auto model = load_mjcf_string(
+        std::string("<mujoco><option solver='") + solver + "'/><worldbody>" +
+        "<geom type='plane' size='5 5 0.1'/><body pos='0 0 0.098'><freejoint/>" + spheres +
+        "</body></worldbody></mujoco>");
+    expect_one_step_matches_cpu(model, 64, [&](Simulator& sim) {
+      auto qpos = read_field(sim, "qpos");
+      for (int w = 1; w < sim.num_worlds(); w += 2) qpos[w * model->size.nq + 2] += 1.0f;
+      write_field(sim, "qpos", qpos);
+      sim.forward();
+      const auto nefc = read_field(sim, "nefc");
+      EXPECT_EQ(nefc[0], 40.0f) << solver;
+      EXPECT_EQ(nefc[1], 0.0f) << solver;
+    });
+  }
 }
 
 TEST_P(CudaBackend, HundredStepsKeepCpuStatistics) {
@@ -120,17 +164,20 @@ TEST_P(CudaBackend, HundredStepsKeepCpuStatistics) {
 
 TEST_P(CudaBackend, BitwiseDeterministicAcrossRunsAndBatchSizes) {
   auto model = load_mjcf(test::shared_model(GetParam()));
-  std::vector<std::vector<float>> runs;
-  for (int n : {1, 1, 1000}) {
-    Simulator gpu(model, n, Device::cuda);
-    std::vector<float> ctrl(static_cast<size_t>(n) * model->size.nu, 0.3f);
-    write_field(gpu, "ctrl", ctrl);
-    gpu.step(50);
-    auto q = read_field(gpu, "qpos");
-    runs.emplace_back(q.begin(), q.begin() + model->size.nq);  // world 0
+  for (StepLaunch launch : kLaunches) {
+    std::vector<std::vector<float>> runs;
+    for (int n : {1, 1, 1000}) {
+      Simulator gpu(model, n, Device::cuda);
+      gpu.set_step_launch(launch);
+      std::vector<float> ctrl(static_cast<size_t>(n) * model->size.nu, 0.3f);
+      write_field(gpu, "ctrl", ctrl);
+      gpu.step(50);
+      auto q = read_field(gpu, "qpos");
+      runs.emplace_back(q.begin(), q.begin() + model->size.nq);  // world 0
+    }
+    EXPECT_EQ(runs[0], runs[1]) << launch_name(launch);
+    EXPECT_EQ(runs[0], runs[2]) << launch_name(launch);
   }
-  EXPECT_EQ(runs[0], runs[1]);
-  EXPECT_EQ(runs[0], runs[2]);
 }
 
 // The staged step and the fused kernel run the same per-world arithmetic: after 10
