@@ -5,7 +5,7 @@
 // Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
 // --repeats timed runs of --steps env steps (each: random controls generated where the state
 // lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
-// for all, as --launch says; by default the backend picks by batch size), timed with CUDA
+// for all, as --launch says; staged by default), timed with CUDA
 // events on the GPU and a steady clock on the CPU; the median is reported. --phases adds each
 // stage's time (bench/phases.h). "GB/s" divides an estimate of the state bytes a physics step
 // moves (every float of a world's state read and written once, 2·4·floats_per_world) by the
@@ -55,7 +55,7 @@ struct Options {
   std::string json;
   std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
   Autoreset autoreset = Autoreset::next_step;  // --autoreset, with --env
-  std::string launch = "auto";  // --launch: the CUDA step's launches (auto: by batch size)
+  std::string launch = "staged";  // --launch: the CUDA step's launches
   std::string command_line;
 };
 
@@ -67,7 +67,7 @@ struct Options {
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
-               "                      [--launch auto|staged|fused]  (CUDA step launches)\n"
+               "                      [--launch staged|fused]  (CUDA step launches; staged)\n"
                "                      [--warmup SECONDS]  (simulated time before timing; 1)\n"
                "                      [--phases]  (also time each stage of step(); not --env)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
@@ -108,8 +108,8 @@ Options parse(int argc, char** argv) {
     }
     else if (flag == "--env") o.env = value;
     else if (flag == "--launch") {
-      if (value != "auto" && value != "staged" && value != "fused")
-        usage("--launch expects auto, staged or fused, got '" + value + "'");
+      if (value != "staged" && value != "fused")
+        usage("--launch expects staged or fused, got '" + value + "'");
       o.launch = value;
     }
     else if (flag == "--autoreset") {
@@ -182,8 +182,7 @@ class Runner {
       eo.autoreset = o.autoreset;
       env_ = make_env(o.env, eo).take();
     }
-    if (o.launch != "auto")
-      sim().set_step_launch(o.launch == "fused" ? StepLaunch::fused : StepLaunch::staged);
+    sim().set_step_launch(o.launch == "fused" ? StepLaunch::fused : StepLaunch::staged);
     std::vector<float> range(2 * model->size.nu);
     for (int a = 0; a < model->size.nu; ++a) {
       const bool limited = model->actuator_ctrllimited[a] != 0;
@@ -412,8 +411,7 @@ int run(Options o, Clock::time_point process_start) {
     std::printf("env %s: observation, reward, termination and auto-reset (%s) included\n",
                 o.env.c_str(), o.autoreset == Autoreset::same_step ? "same_step" : "next_step");
   if (device == Device::cuda)
-    std::printf("step launches: %s\n",
-                o.launch == "auto" ? "auto (the backend's choice by batch size)" : o.launch.c_str());
+    std::printf("step launches: %s\n", o.launch.c_str());
   // Warm-up to a settled state: a Humanoid released standing takes ~1 s of random controls to
   // fall, and its first steps cost a quarter of what it costs lying on the floor.
   const double env_dt = o.substeps * model->opt.timestep;

@@ -4,7 +4,7 @@
 // arrays are uploaded once; ModelView (device pointers) and StateView are __grid_constant__ kernel
 // arguments, and the state layout's offsets are read from a device copy (engine/state.h).
 // step(n) runs each stage of each step as its own launch (kernels/staged_step.cuh), or one
-// launch running n physics steps (StepLaunch::fused; the default below 256 worlds per SM).
+// launch running n physics steps (StepLaunch::fused).
 // Nothing is allocated and nothing synchronises the host inside forward/step/reset: work is
 // queued on the caller's stream (set_stream).
 #include <memory>
@@ -97,7 +97,6 @@ class CudaBackend final : public Backend {
                "cudaMemcpy (state layout)");
     params_kernel<<<blocks_for(num_worlds_), kBlock>>>(model_.view(), view());
     cuda_check_launch("params_kernel");
-    launch_ = default_step_launch(num_worlds);
   }
   ~CudaBackend() override {
     cudaFree(state_);
@@ -155,7 +154,7 @@ class CudaBackend final : public Backend {
   int* ids_ = nullptr;
   StateLayout* layout_device_ = nullptr;
   cudaStream_t stream_ = nullptr;
-  StepLaunch launch_ = StepLaunch::fused;  // set from the batch size in the constructor
+  StepLaunch launch_ = StepLaunch::staged;  // faster at every batch size measured
 };
 
 }  // namespace

@@ -67,18 +67,6 @@ constexpr std::array<StageKernel, sizeof...(k)> forward_stage_kernels(
 constexpr std::array<StageKernel, kForwardStages> kForwardStageKernels =
     forward_stage_kernels(std::make_integer_sequence<int, kForwardStages>());
 
-// The default StepLaunch for a batch: staged from 256 worlds per SM (33,792 on an H200),
-// fused below. Measured on the H200: fused faster at 4,096 worlds (and Ant's Euler row at
-// 16,384), staged faster from 65,536; the threshold sits between, where it was not measured.
-constexpr int kStagedMinWorldsPerSM = 256;
-inline StepLaunch default_step_launch(int num_worlds) {
-  int device = 0, sms = 0;
-  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
-  cuda_check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device),
-             "cudaDeviceGetAttribute (multiprocessors)");
-  return num_worlds >= kStagedMinWorldsPerSM * sms ? StepLaunch::staged : StepLaunch::fused;
-}
-
 // Stage `stage` of forward() for every world; the solver's with a warp per world where the
 // model allows (kernels/warp_solver.cuh).
 inline void launch_forward_stage(const ModelView& m, const StateView& s, cudaStream_t stream,

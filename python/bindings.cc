@@ -357,9 +357,9 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
             self.set_step_launch(value == "fused" ? StepLaunch::fused : StepLaunch::staged);
           },
           "CUDA: 'staged' (a launch per stage of each step) or 'fused' (one launch for step(n)); "
-          "same results. Default: staged from 256 worlds per SM, fused below (faster there). An "
-          "env's step follows its sim's setting. The CPU backend steps each world whole and "
-          "reports 'fused'.")
+          "results agree to float32 rounding. Default: staged (faster at every batch size "
+          "measured). An env's step follows its sim's setting. The CPU backend steps each world "
+          "whole and reports 'fused'.")
       .def_static("field_names", &Simulator::field_names, "names of every state field")
       .def(
           "field",

@@ -32,7 +32,7 @@ def bench_json(tmp_path_factory):
 def test_bench_json_is_complete(bench_json):
     run = json.loads(bench_json[0].read_text())
     assert run["env"] == "ant" and run["integrator"] == "RK4" and run["substeps"] == 5
-    assert run["autoreset"] == "same_step" and run["launch"] == "auto"
+    assert run["autoreset"] == "same_step" and run["launch"] == "staged"
     assert [r["worlds"] for r in run["rows"]] == [4, 8]
     for r in run["rows"]:
         assert r["env_steps_per_s"] > 0
