@@ -242,6 +242,25 @@ LS_HD void cholesky_solve(int n, Arr<float> L, Arr<float> x) {
 // (dofs plus active rows), each rounded once, with margin.
 constexpr float kSlopeNoise = 16 * 1.1920929e-7f;
 
+// The step α along a descent direction from the slope φ′(0) = d0 < 0 and curvature h0:
+// safeguarded Newton on φ′ inside a bracket [lo, hi], stopping once |φ′| is within
+// opt.ls_tolerance of |d0| or the slope's float32 noise. slope(α, &curvature, &noise) → φ′(α).
+template <class Slope>
+LS_HD float line_search(const ModelView& m, Slope& slope, float d0, float h0) {
+  float lo = 0, hi = 3.4e38f, alpha = 0, g = d0, h = h0, noise = 0;
+  const int ls_max = m.opt.ls_iterations < 50 ? m.opt.ls_iterations : 50;
+  for (int ls = 0; ls < ls_max; ++ls) {
+    float next = alpha - g / h;
+    if (!(next > lo && next < hi))
+      next = hi < 3.4e38f ? 0.5f * (lo + hi) : 2.0f * fmaxf(next, lo + 1.0f);
+    alpha = next;
+    g = slope(alpha, &h, &noise);
+    if (g < 0) lo = alpha; else hi = alpha;
+    if (fabsf(g) <= m.opt.ls_tolerance * fabsf(d0) + noise) break;
+  }
+  return alpha;
+}
+
 // Newton's method on the primal cost; qacc holds the starting point on entry.
 LS_HD void solve_newton(const ModelView& m, const Data& d) {
   const int nv = m.size.nv, nefc = m.size.nefc_max, nactive = active_rows(d);
@@ -300,17 +319,7 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
     float h0, noise;
     const float d0 = slope(0.0f, &h0, &noise);
     if (!(d0 < -noise)) break;  // no descent that float32 resolves: converged
-    float lo = 0, hi = 3.4e38f, alpha = 0, g = d0, h = h0;
-    const int ls_max = m.opt.ls_iterations < 50 ? m.opt.ls_iterations : 50;
-    for (int ls = 0; ls < ls_max; ++ls) {
-      float next = alpha - g / h;
-      if (!(next > lo && next < hi))
-        next = hi < 3.4e38f ? 0.5f * (lo + hi) : 2.0f * fmaxf(next, lo + 1.0f);
-      alpha = next;
-      g = slope(alpha, &h, &noise);
-      if (g < 0) lo = alpha; else hi = alpha;
-      if (fabsf(g) <= m.opt.ls_tolerance * fabsf(d0) + noise) break;
-    }
+    const float alpha = line_search(m, slope, d0, h0);
     for (int i = 0; i < nv; ++i) {
       a[i] += alpha * p[i];
       Ma[i] += alpha * Mp[i];

@@ -294,17 +294,7 @@ __device__ float warp_newton(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]
     float h0, noise;
     const float d0 = slope(0.0f, &h0, &noise);
     if (!(d0 < -noise)) break;
-    float lo = 0, hi = 3.4e38f, alpha = 0, g = d0, h = h0;
-    const int ls_max = m.opt.ls_iterations < 50 ? m.opt.ls_iterations : 50;
-    for (int ls = 0; ls < ls_max; ++ls) {
-      float next = alpha - g / h;
-      if (!(next > lo && next < hi))
-        next = hi < 3.4e38f ? 0.5f * (lo + hi) : 2.0f * fmaxf(next, lo + 1.0f);
-      alpha = next;
-      g = slope(alpha, &h, &noise);
-      if (g < 0) lo = alpha; else hi = alpha;
-      if (fabsf(g) <= m.opt.ls_tolerance * fabsf(d0) + noise) break;
-    }
+    const float alpha = line_search(m, slope, d0, h0);
     a += alpha * p;
     Ma += alpha * Mp;
     row_jar(w, a, jar);
