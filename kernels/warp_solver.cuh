@@ -493,8 +493,9 @@ __global__ void warp_solve_wide_kernel(const __grid_constant__ ModelView m,
                                        const __grid_constant__ StateView s,
                                        const __grid_constant__ WarpSolverLayout l) {
   extern __shared__ float smem[];
-  const int lane = threadIdx.x & 31;
-  for (int base = blockIdx.x * kWideScanWorlds; base < min((blockIdx.x + 1) * kWideScanWorlds, s.num_worlds); base += 32) {
+  const int lane = threadIdx.x & 31, first = static_cast<int>(blockIdx.x) * kWideScanWorlds;
+  const int end = min(first + kWideScanWorlds, s.num_worlds);
+  for (int base = first; base < end; base += 32) {
     const int nactive = base + lane < s.num_worlds ? active_rows(s.world(base + lane)) : 0;
     unsigned found = __ballot_sync(kAllLanes, nactive > kWarpRows && nactive <= 2 * kWarpRows);
     while (found) {
