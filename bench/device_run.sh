@@ -103,8 +103,11 @@ fi
 
 if [ "$mode" = profile ]; then
   build_targets lockstep-bench
-  NCU_SKIP=110 profile_kernel ant_solver warp_solve_kernel --model ant --integrator euler --num-worlds 65536 --launch staged
-  NCU_SKIP=340 profile_kernel humanoid_solver warp_solve_kernel --model humanoid --integrator euler --num-worlds 65536 --launch staged
+  # skip the warm-up's launches (1 s simulated), so the settled state is profiled
+  NCU_SKIP=110 profile_kernel ant_solver warp_solve_kernel --model ant --integrator euler \
+    --num-worlds 65536
+  NCU_SKIP=340 profile_kernel humanoid_solver warp_solve_kernel --model humanoid \
+    --integrator euler --num-worlds 65536
   [ "${PROFILE_SOLVER_ONLY:-0}" = 1 ] && exit 0
   profile_kernel ant_physics step_kernel --model ant --integrator euler --num-worlds 65536 --launch fused
   profile_kernel ant_env env_end_kernel --env ant --num-worlds 4096

@@ -209,7 +209,8 @@ __device__ float warp_newton(const WarpWorld& w, float a, float& f) {
       int i, j;
       lower_entry(t0 + lane < entries ? t0 + lane : 0, i, j);
       float h = M[i * ld + j];
-      for (int k = 0; k < na; ++k) h += __shfl_sync(kAllLanes, D, k) * J[k * ld + i] * J[k * ld + j];
+      for (int k = 0; k < na; ++k)
+        h += __shfl_sync(kAllLanes, D, k) * J[k * ld + i] * J[k * ld + j];
       if (t0 + lane < entries) H[i * ld + j] = h;
     }
     __syncwarp();

@@ -107,7 +107,8 @@ void expect_one_step_matches_cpu(const std::shared_ptr<Model>& model, int n,
     for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(ref, f, read_field(cpu, f));
     ref.step(1);
     for (const char* f : {"qpos", "qvel", "efc_force"})
-      EXPECT_LT(rel_err(read_field(gpu, f), read_field(ref, f)), 1e-4) << f << ", " << launch_name(launch);
+      EXPECT_LT(rel_err(read_field(gpu, f), read_field(ref, f)), 1e-4)
+          << f << ", " << launch_name(launch);
   }
 }
 
@@ -117,14 +118,15 @@ TEST_P(CudaBackend, OneStepMatchesCpu) {
 }
 
 // A body resting on ten spheres: 40 pyramidal rows, beyond the warp solver's one row per lane,
-// so the staged step solves those worlds per thread (solver_finish_kernel); every other world
+// so the staged step solves those worlds per thread (solver_fallback_kernel); every other world
 // is lifted clear of the floor (no row) and goes through the warp kernel in the same launch.
 TEST(CudaSolver, WorldsBeyondTheWarpsRowsMatchCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
   for (const char* solver : {"Newton", "PGS"}) {
     std::string spheres;
     for (int k = 0; k < 10; ++k)
-      spheres += "<geom type='sphere' size='0.1' pos='" + std::to_string(-0.9 + 0.2 * k) + " 0 0'/>";
+      spheres +=
+          "<geom type='sphere' size='0.1' pos='" + std::to_string(-0.9 + 0.2 * k) + " 0 0'/>";
     auto model = load_mjcf_string(
         std::string("<mujoco><option solver='") + solver + "'/><worldbody>" +
         "<geom type='plane' size='5 5 0.1'/><body pos='0 0 0.098'><freejoint/>" + spheres +
