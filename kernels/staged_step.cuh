@@ -3,11 +3,11 @@
 // Each world's intermediates live in the global state between stages either way, so fusing the
 // stages into one kernel keeps nothing on chip; it only makes every stage run at the occupancy
 // of the largest (~200 registers, 8 warps per SM). Staged, each stage gets its own register
-// count: on the H200, 1.3-1.75× faster for Ant, Humanoid and Humanoid with Brax's contact set
-// at 65,536 worlds and more, but 1.1-1.2× slower at 4,096, where launch gaps and each stage's
-// slowest warp weigh (bench/RESULTS.md, 2026-12-03). The solver stage runs a warp per world
-// (kernels/warp_solver.cuh), which one kernel for all stages could not; its sums are taken in
-// another order, so staged and fused results agree to float32 rounding, not bitwise.
+// count and launch shape: the solver stage runs a warp per world (kernels/warp_solver.cuh),
+// which one kernel for all stages could not. On the H200 that made staged 2.5-3.5× faster than
+// fused from 1,024 to 262,144 worlds (Ant; bench/RESULTS.md, 2026-12-03), so it is the default.
+// The warp solver takes its sums in another order, so staged and fused results agree to float32
+// rounding, not bitwise.
 #pragma once
 
 #include <array>
