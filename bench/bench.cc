@@ -55,7 +55,7 @@ struct Options {
   std::string json;
   std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
   Autoreset autoreset = Autoreset::next_step;  // --autoreset, with --env
-  std::string launch = "staged";  // --launch: the CUDA step's launches
+  StepLaunch launch = StepLaunch::staged;  // --launch: the CUDA step's launches
   std::string command_line;
 };
 
@@ -108,9 +108,8 @@ Options parse(int argc, char** argv) {
     }
     else if (flag == "--env") o.env = value;
     else if (flag == "--launch") {
-      if (value != "staged" && value != "fused")
+      if (!parse_step_launch(value, &o.launch))
         usage("--launch expects staged or fused, got '" + value + "'");
-      o.launch = value;
     }
     else if (flag == "--autoreset") {
       if (value != "next_step" && value != "same_step")
@@ -182,7 +181,7 @@ class Runner {
       eo.autoreset = o.autoreset;
       env_ = make_env(o.env, eo).take();
     }
-    sim().set_step_launch(o.launch == "fused" ? StepLaunch::fused : StepLaunch::staged);
+    sim().set_step_launch(o.launch);
     std::vector<float> range(2 * model->size.nu);
     for (int a = 0; a < model->size.nu; ++a) {
       const bool limited = model->actuator_ctrllimited[a] != 0;
@@ -411,7 +410,7 @@ int run(Options o, Clock::time_point process_start) {
     std::printf("env %s: observation, reward, termination and auto-reset (%s) included\n",
                 o.env.c_str(), o.autoreset == Autoreset::same_step ? "same_step" : "next_step");
   if (device == Device::cuda)
-    std::printf("step launches: %s\n", o.launch.c_str());
+    std::printf("step launches: %s\n", step_launch_name(o.launch));
   // Warm-up to a settled state: a Humanoid released standing takes ~1 s of random controls to
   // fall, and its first steps cost a quarter of what it costs lying on the floor.
   const double env_dt = o.substeps * model->opt.timestep;
@@ -438,7 +437,7 @@ int run(Options o, Clock::time_point process_start) {
     r.solver_iterations = runner.world_mean("solver_niter");
     r.contacts = runner.world_mean("ncon");
     r.constraint_rows = runner.world_mean("nefc");
-    r.launch = runner.sim().step_launch() == StepLaunch::fused ? "fused" : "staged";
+    r.launch = step_launch_name(runner.sim().step_launch());
     std::printf("%10d %14.3e %16.3e %14.2f %10.1f %8.2f %8.2f %8.2f  %s\n", n, r.env_sps,
                 r.physics_sps, r.ns_per_world_step, r.gbps, r.solver_iterations, r.contacts,
                 r.constraint_rows, r.launch.c_str());
@@ -455,7 +454,7 @@ int run(Options o, Clock::time_point process_start) {
     if (!f) throw std::runtime_error("--json: cannot write '" + o.json + "'");
     f << "{\n  \"command\": " << json_string(o.command_line) << ",\n  \"model\": "
       << json_string(path) << ",\n  \"model_name\": " << json_string(model->model_name)
-      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"launch\": " << json_string(o.launch)
+      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"launch\": " << json_string(step_launch_name(o.launch))
       << ",\n  \"autoreset\": \""
       << (o.autoreset == Autoreset::same_step ? "same_step" : "next_step")
       << "\",\n  \"integrator\": \"" << integ

@@ -27,6 +27,12 @@ struct Option {
   int disableflags = 0;                    // DisableBit mask
 };
 
+// PGS runs as PGS only with pyramidal cones; CG, and PGS with elliptic cones, run as Newton
+// (engine/solver.h).
+LS_HD bool uses_pgs(const Option& opt) {
+  return opt.solver == kSolverPGS && opt.cone == kConePyramidal;
+}
+
 // Sizes, MuJoCo's names.
 // Largest dense PGS block (Sizes::nefc_dense): 64² floats, 16 KB per world. A sweep over the
 // block costs nactive² reads against ~4·nv·nactive row by row, so larger blocks rarely pay.

@@ -32,8 +32,7 @@ void compile_constraint_rows(Model& m) {
     r += contact_rows(v, m.collision_condim[m.slot_collisionid[s]]);
   }
   m.size.nefc_max = r;
-  const bool pgs = m.opt.solver == kSolverPGS && m.opt.cone == kConePyramidal;
-  m.size.nefc_dense = pgs ? std::min(r, kPgsDenseRows) : 0;
+  m.size.nefc_dense = uses_pgs(m.opt) ? std::min(r, kPgsDenseRows) : 0;
 }
 
 void finalize_model(Model& m) {

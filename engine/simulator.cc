@@ -114,6 +114,18 @@ void Simulator::forward() { backend_->forward(); }
 
 void Simulator::set_stream(void* stream) { backend_->set_stream(stream); }
 void* Simulator::stream() const { return backend_->stream(); }
+const char* step_launch_name(StepLaunch launch) {
+  return launch == StepLaunch::fused ? "fused" : "staged";
+}
+bool parse_step_launch(const std::string& name, StepLaunch* launch) {
+  for (StepLaunch l : {StepLaunch::staged, StepLaunch::fused})
+    if (name == step_launch_name(l)) {
+      *launch = l;
+      return true;
+    }
+  return false;
+}
+
 void Simulator::set_step_launch(StepLaunch launch) { backend_->set_step_launch(launch); }
 StepLaunch Simulator::step_launch() const { return backend_->step_launch(); }
 

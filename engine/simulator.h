@@ -33,6 +33,9 @@ struct FieldRef {
 // one thread-per-world launch runs all n steps. Results agree to float32 rounding; the CPU
 // backend ignores it.
 enum class StepLaunch { staged, fused };
+// "staged" / "fused", and back; false for any other name.
+const char* step_launch_name(StepLaunch launch);
+bool parse_step_launch(const std::string& name, StepLaunch* launch);
 
 class Backend;
 

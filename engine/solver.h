@@ -475,13 +475,6 @@ LS_HD void solve_pgs(const ModelView& m, const Data& d) {
   d.solver_neval()[0] = 0;  // no line search
 }
 
-// The end of the constraint stage once qacc and the active rows' forces are known:
-// qfrc_constraint = Jᵀ·f and the contact forces.
-LS_HD void solve_constraint_end(const ModelView& m, const Data& d) {
-  mul_jt(m, d, d.efc_force(), d.qfrc_constraint());
-  contact_force(m, d);
-}
-
 // Constraint stage: qacc, efc_force, qfrc_constraint, contact_force. Starts from
 // qacc_warmstart when it is cheaper than qacc_smooth (Newton) or through the dual warm start.
 // Data by value, as for forward().
@@ -500,7 +493,7 @@ LS_HD void solve_constraint(const ModelView& m, const Data d) {
     return;
   }
   const bool warm = !(m.opt.disableflags & kDsblWarmstart);
-  if (m.opt.solver == kSolverPGS && m.opt.cone == kConePyramidal) {
+  if (uses_pgs(m.opt)) {
     if (warm)
       for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qacc_warmstart()[i];
     solve_pgs(m, d);
@@ -519,7 +512,8 @@ LS_HD void solve_constraint(const ModelView& m, const Data d) {
     }
     solve_newton(m, d);
   }
-  solve_constraint_end(m, d);
+  mul_jt(m, d, d.efc_force(), d.qfrc_constraint());
+  contact_force(m, d);
 }
 
 }  // namespace lockstep

@@ -36,16 +36,12 @@ struct WarpSolverLayout {
   int ld = 0, J = 0, M = 0, H = 0, MinvJT = 0, AR = 0, floats = 0;
 };
 
-LS_HD bool uses_pgs(const ModelView& m) {
-  return m.opt.solver == kSolverPGS && m.opt.cone == kConePyramidal;
-}
-
 inline WarpSolverLayout warp_solver_layout(const ModelView& m) {
   WarpSolverLayout l;
   l.ld = m.size.nv | 1;
   l.J = 0;
   int end = kWarpRows * l.ld;
-  if (uses_pgs(m)) {
+  if (uses_pgs(m.opt)) {
     l.MinvJT = end;
     l.AR = l.MinvJT + kWarpRows * l.ld;
     end = l.AR + kWarpRows * (kWarpRows + 1);
@@ -356,7 +352,7 @@ __global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
   if (nactive == 0) {  // the unconstrained answer is exact
     a = w.qacc_smooth;
     if (lane == 0) d.solver_niter()[0] = d.solver_neval()[0] = 0;
-  } else if (uses_pgs(m)) {
+  } else if (uses_pgs(m.opt)) {
     __syncwarp();
     a = warp_pgs(w, a, f);
   } else {
@@ -376,7 +372,7 @@ __global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
     }
     a = warp_newton(w, a, f);
   }
-  // solve_constraint_end: qfrc_constraint = Jᵀ·f (mul_jt's order), then the contact forces
+  // solve_constraint's end: qfrc_constraint = Jᵀ·f (mul_jt's order), then the contact forces
   // from the forces just stored, a slot per lane.
   const float qfrc = mat_t_vec(J, l.ld, nactive, nv, f);
   if (w.dof) {

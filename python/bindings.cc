@@ -348,13 +348,14 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
       .def_property(
           "step_launch",
           [](const Simulator& self) {
-            return std::string(self.step_launch() == StepLaunch::fused ? "fused" : "staged");
+            return std::string(step_launch_name(self.step_launch()));
           },
           [](Simulator& self, const std::string& value) {
-            if (value != "staged" && value != "fused")
+            StepLaunch launch;
+            if (!parse_step_launch(value, &launch))
               throw py::value_error("Simulator.step_launch: expected 'staged' or 'fused', got '" +
                                     value + "'");
-            self.set_step_launch(value == "fused" ? StepLaunch::fused : StepLaunch::staged);
+            self.set_step_launch(launch);
           },
           "CUDA: 'staged' (a launch per stage of each step) or 'fused' (one launch for step(n)); "
           "results agree to float32 rounding. Default: staged (faster at every batch size "

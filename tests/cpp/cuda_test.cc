@@ -89,9 +89,6 @@ void perturb(const Simulator& sim, unsigned seed) {
 }
 
 constexpr StepLaunch kLaunches[] = {StepLaunch::fused, StepLaunch::staged};
-const char* launch_name(StepLaunch launch) {
-  return launch == StepLaunch::staged ? "staged" : "fused";
-}
 
 // One step of both GPU launches (the staged one solves with a warp per world) against the CPU.
 void expect_one_step_matches_cpu(const std::shared_ptr<Model>& model, int n,
@@ -108,7 +105,7 @@ void expect_one_step_matches_cpu(const std::shared_ptr<Model>& model, int n,
     ref.step(1);
     for (const char* f : {"qpos", "qvel", "efc_force"})
       EXPECT_LT(rel_err(read_field(gpu, f), read_field(ref, f)), 1e-4)
-          << f << ", " << launch_name(launch);
+          << f << ", " << step_launch_name(launch);
   }
 }
 
@@ -177,8 +174,8 @@ TEST_P(CudaBackend, BitwiseDeterministicAcrossRunsAndBatchSizes) {
       auto q = read_field(gpu, "qpos");
       runs.emplace_back(q.begin(), q.begin() + model->size.nq);  // world 0
     }
-    EXPECT_EQ(runs[0], runs[1]) << launch_name(launch);
-    EXPECT_EQ(runs[0], runs[2]) << launch_name(launch);
+    EXPECT_EQ(runs[0], runs[1]) << step_launch_name(launch);
+    EXPECT_EQ(runs[0], runs[2]) << step_launch_name(launch);
   }
 }
 
