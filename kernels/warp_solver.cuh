@@ -11,9 +11,11 @@
 // and batch sizes still give bitwise-identical results.
 //
 // Scope, decided per model (warp_solver_fits): pyramidal cones (every row scalar), nv ≤ 32 and
-// one world's matrices in shared memory; other models keep the thread-per-world solve. Per world,
-// at most kWarpRows active rows (one per lane); a world with more is solved per thread by
-// solver_fallback_kernel.
+// one world's matrices in shared memory; other models keep the thread-per-world solve. Per world:
+// up to kWarpRows active rows, one per lane (warp_solve_kernel, 8 worlds a block); up to
+// 2·kWarpRows, two per lane (warp_solve_wide_kernel, for the few worlds that have them: 0.1% of
+// Humanoid's settled worlds, each alone on one thread had cost a 65,536-world step 5 ms); more
+// rows (beyond dense PGS too) per thread (solver_fallback_kernel).
 #pragma once
 
 #include "engine/solver.h"
@@ -29,22 +31,25 @@ constexpr unsigned kAllLanes = 0xffffffffu;
 // 8 worlds, so the block's loads of it are served by one fetch.
 constexpr int kWarpSolverWorlds = 8;
 
-// One world's shared memory, in floats. Matrix rows are `ld` = nv | 1 apart (odd: a column read
-// by 32 lanes hits 32 banks). J: the active rows, in active order. Newton: M and the Hessian
-// factor H. PGS: M⁻¹Jᵀ rows and AR = J·M⁻¹·Jᵀ + R (row stride kWarpRows + 1).
+// One world's shared memory, in floats, for up to `rows` active rows. Matrix rows are `ld` =
+// nv | 1 apart (odd: a column read by 32 lanes hits 32 banks). J: the active rows, in active
+// order. Newton: M and the Hessian factor H. PGS: M⁻¹Jᵀ rows and AR = J·M⁻¹·Jᵀ + R (row stride
+// ldr = rows + 1).
 struct WarpSolverLayout {
-  int ld = 0, J = 0, M = 0, H = 0, MinvJT = 0, AR = 0, floats = 0;
+  int rows = 0, ld = 0, ldr = 0, J = 0, M = 0, H = 0, MinvJT = 0, AR = 0, floats = 0;
 };
 
-inline WarpSolverLayout warp_solver_layout(const ModelView& m) {
+inline WarpSolverLayout warp_solver_layout(const ModelView& m, int rows) {
   WarpSolverLayout l;
+  l.rows = rows;
   l.ld = m.size.nv | 1;
+  l.ldr = rows + 1;
   l.J = 0;
-  int end = kWarpRows * l.ld;
+  int end = rows * l.ld;
   if (uses_pgs(m.opt)) {
     l.MinvJT = end;
-    l.AR = l.MinvJT + kWarpRows * l.ld;
-    end = l.AR + kWarpRows * (kWarpRows + 1);
+    l.AR = l.MinvJT + rows * l.ld;
+    end = l.AR + rows * l.ldr;
   } else {
     l.M = end;
     l.H = l.M + m.size.nv * l.ld;
@@ -54,8 +59,8 @@ inline WarpSolverLayout warp_solver_layout(const ModelView& m) {
   return l;
 }
 
-inline size_t warp_solver_smem_bytes(const WarpSolverLayout& l) {
-  return sizeof(float) * l.floats * kWarpSolverWorlds;
+inline size_t warp_solver_smem_bytes(const WarpSolverLayout& l, int worlds) {
+  return sizeof(float) * l.floats * worlds;
 }
 
 // Largest dynamic shared memory a block may opt into on the current device.
@@ -68,8 +73,10 @@ inline size_t max_block_smem() {
 }
 
 inline bool warp_solver_fits(const ModelView& m) {
+  const size_t smem = max_block_smem();
   return m.opt.cone == kConePyramidal && m.size.nv <= 32 && m.size.nefc_max > 0 &&
-         warp_solver_smem_bytes(warp_solver_layout(m)) <= max_block_smem();
+         warp_solver_smem_bytes(warp_solver_layout(m, kWarpRows), kWarpSolverWorlds) <= smem &&
+         warp_solver_smem_bytes(warp_solver_layout(m, 2 * kWarpRows), 1) <= smem;
 }
 
 __device__ float warp_sum(float x) {
@@ -94,6 +101,19 @@ __device__ void warp_copy(int n, Src src, Dst dst) {
   }
 }
 
+// Row k of a warp's rows lives in lane k % 32, slot k / 32 of a per-lane array. row_value
+// gives row k's value to every lane; k may differ by lane.
+template <int kRpl, class T>
+__device__ T row_value(const T (&v)[kRpl], int k) {
+  T out = 0;
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) {
+    const T x = __shfl_sync(kAllLanes, v[q], k & 31);
+    if ((k >> 5) == q) out = x;
+  }
+  return out;
+}
+
 // Lane i < n: Σⱼ A[i][j]·xⱼ with xⱼ in lane j (A row-major, stride ld); 0 in the other lanes.
 __device__ float mat_vec(const float* A, int ld, int n, int cols, float x) {
   const int lane = threadIdx.x & 31;
@@ -103,12 +123,21 @@ __device__ float mat_vec(const float* A, int ld, int n, int cols, float x) {
   return lane < n ? s : 0.0f;
 }
 
-// Lane i < cols: Σₖ A[k][i]·fₖ over rows k < n with fₖ in lane k, k ascending (as mul_jt).
-__device__ float mat_t_vec(const float* A, int ld, int n, int cols, float f) {
+// Rows k < n of A times x (xⱼ in lane j, j < cols), into the row slots: out[q] of lane i is row
+// i + 32q's; 0 beyond n.
+template <int kRpl>
+__device__ void rows_times(const float* A, int ld, int n, int cols, float x, float (&out)[kRpl]) {
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) out[q] = mat_vec(A + 32 * q * ld, ld, n - 32 * q, cols, x);
+}
+
+// Lane i < cols: Σₖ A[k][i]·fₖ over rows k < n (fₖ in row slots), k ascending (as mul_jt).
+template <int kRpl>
+__device__ float mat_t_vec(const float* A, int ld, int n, int cols, const float (&f)[kRpl]) {
   const int lane = threadIdx.x & 31;
   const int i = lane < cols ? lane : 0;
   float s = 0;
-  for (int k = 0; k < n; ++k) s += A[k * ld + i] * __shfl_sync(kAllLanes, f, k);
+  for (int k = 0; k < n; ++k) s += A[k * ld + i] * row_value(f, k);
   return lane < cols ? s : 0.0f;
 }
 
@@ -158,55 +187,77 @@ __device__ float warp_cholesky_solve(int n, int ld, const float* L, float x) {
   return x;
 }
 
-// What a warp knows of its world: the active rows (lane k: row id, R, aref) and the dof vectors
-// it starts from (lane i).
+// What a warp knows of its world: the active rows (row slots: R, aref) and the dof vectors it
+// starts from (lane i). kRpl: rows per lane.
+template <int kRpl>
 struct WarpWorld {
   const ModelView& m;
   const Data& d;
   float* sh;  // this world's shared memory
   const WarpSolverLayout& l;
   int nv, nactive, lane;
-  bool dof, row;
-  float R, aref, qacc_smooth, qfrc_smooth;
+  bool dof;
+  bool row[kRpl];
+  float R[kRpl], aref[kRpl];
+  float qacc_smooth, qfrc_smooth;
   float scale;  // of the cost, for the tolerance tests (as the thread-per-world solvers)
 };
 
-// Soft cost and forces of the rows at jar (lane k): f = −jar/R where jar < 0.
-__device__ float row_cost(const WarpWorld& w, float jar, float& f) {
-  const bool on = w.row && jar < 0;
-  f = on ? -jar / w.R : 0.0f;
-  return on ? 0.5f * jar * jar / w.R : 0.0f;
+// This lane's share of the rows' soft cost at jar; their forces f = −jar/R where jar < 0.
+template <int kRpl>
+__device__ float row_cost(const WarpWorld<kRpl>& w, const float (&jar)[kRpl], float (&f)[kRpl]) {
+  float cost = 0;
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) {
+    const bool on = w.row[q] && jar[q] < 0;
+    f[q] = on ? -jar[q] / w.R[q] : 0.0f;
+    cost += on ? 0.5f * jar[q] * jar[q] / w.R[q] : 0.0f;
+  }
+  return cost;
+}
+
+// jar = J·a − aref over the active rows (0 in empty slots).
+template <int kRpl>
+__device__ void row_jar(const WarpWorld<kRpl>& w, float a, float (&jar)[kRpl]) {
+  rows_times(w.sh + w.l.J, w.l.ld, w.nactive, w.nv, a, jar);
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) jar[q] -= w.aref[q];
 }
 
 // Primal cost at qacc = a (Ma = M·a, jar = J·a − aref); the rows' forces into f.
-__device__ float warp_primal_cost(const WarpWorld& w, float a, float Ma, float jar, float& f) {
+template <int kRpl>
+__device__ float warp_primal_cost(const WarpWorld<kRpl>& w, float a, float Ma,
+                                  const float (&jar)[kRpl], float (&f)[kRpl]) {
   const float gauss = w.dof ? 0.5f * (Ma - w.qfrc_smooth) * (a - w.qacc_smooth) : 0.0f;
   return warp_sum(gauss + row_cost(w, jar, f));
 }
 
-// solve_newton with one warp; returns qacc in lane i, the rows' forces in lane k.
-__device__ float warp_newton(const WarpWorld& w, float a, float& f) {
+// solve_newton with one warp; returns qacc in lane i, the rows' forces in f.
+template <int kRpl>
+__device__ float warp_newton(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
   const ModelView& m = w.m;
   const int nv = w.nv, na = w.nactive, ld = w.l.ld, lane = w.lane;
   const float *J = w.sh + w.l.J, *M = w.sh + w.l.M;
   float* H = w.sh + w.l.H;
   float Ma = mat_vec(M, ld, nv, nv, a);
-  float jar = mat_vec(J, ld, na, nv, a) - w.aref;  // 0 beyond the active rows
+  float jar[kRpl];
+  row_jar(w, a, jar);
   float cost = warp_primal_cost(w, a, Ma, jar, f);
   int iter = 0, neval = 0;
   for (; iter < m.opt.iterations; ++iter) {
     const float grad = Ma - w.qfrc_smooth - mat_t_vec(J, ld, na, nv, f);  // 0 beyond nv
     // H = M + Σ_rows Jᵀ·J/R over rows with jar < 0 (lower triangle, add_constraint_hessian's
     // order per entry).
-    const float D = jar < 0 ? 1.0f / w.R : 0.0f;
+    float D[kRpl];
+#pragma unroll
+    for (int q = 0; q < kRpl; ++q) D[q] = jar[q] < 0 ? 1.0f / w.R[q] : 0.0f;
     const int entries = nv * (nv + 1) / 2;
     __syncwarp();  // every lane is done with the last factor
     for (int t0 = 0; t0 < entries; t0 += 32) {  // whole-warp rounds: the shuffles need all lanes
       int i, j;
       lower_entry(t0 + lane < entries ? t0 + lane : 0, i, j);
       float h = M[i * ld + j];
-      for (int k = 0; k < na; ++k)
-        h += __shfl_sync(kAllLanes, D, k) * J[k * ld + i] * J[k * ld + j];
+      for (int k = 0; k < na; ++k) h += row_value(D, k) * J[k * ld + i] * J[k * ld + j];
       if (t0 + lane < entries) H[i * ld + j] = h;
     }
     __syncwarp();
@@ -218,14 +269,22 @@ __device__ float warp_newton(const WarpWorld& w, float a, float& f) {
     const float g0 = warp_sum(p * (Ma - w.qfrc_smooth));
     const float g0_mag = warp_sum(fabsf(p) * (fabsf(Ma) + fabsf(w.qfrc_smooth)));
     const float pMp = warp_sum(p * Mp);
-    const float Jp = mat_vec(J, ld, na, nv, p);
+    float Jp[kRpl];
+    rows_times(J, ld, na, nv, p, Jp);
     auto slope = [&](float alpha, float* curvature, float* noise) {
       ++neval;
-      const float y = jar + alpha * Jp;
-      const bool on = w.row && y < 0;
-      const float fa = on ? -y / w.R : 0.0f, term = fa * Jp;
-      *curvature = pMp + warp_sum(on ? Jp * Jp / w.R : 0.0f);
-      *noise = kSlopeNoise * (g0_mag + fabsf(alpha) * pMp + warp_sum(fabsf(term)));
+      float curv = 0, term = 0, mag = 0;
+#pragma unroll
+      for (int q = 0; q < kRpl; ++q) {
+        const float y = jar[q] + alpha * Jp[q];
+        const bool on = w.row[q] && y < 0;
+        const float fa = on ? -y / w.R[q] : 0.0f;
+        curv += on ? Jp[q] * Jp[q] / w.R[q] : 0.0f;
+        term += fa * Jp[q];
+        mag += fabsf(fa * Jp[q]);
+      }
+      *curvature = pMp + warp_sum(curv);
+      *noise = kSlopeNoise * (g0_mag + fabsf(alpha) * pMp + warp_sum(mag));
       return g0 + alpha * pMp - warp_sum(term);
     };
     float h0, noise;
@@ -234,7 +293,7 @@ __device__ float warp_newton(const WarpWorld& w, float a, float& f) {
     const float alpha = line_search(m, slope, d0, h0);
     a += alpha * p;
     Ma += alpha * Mp;
-    jar = mat_vec(J, ld, na, nv, a) - w.aref;
+    row_jar(w, a, jar);
     const float new_cost = warp_primal_cost(w, a, Ma, jar, f);
     const float improvement = w.scale * (cost - new_cost);
     cost = new_cost;
@@ -251,37 +310,50 @@ __device__ float warp_newton(const WarpWorld& w, float a, float& f) {
   return a;
 }
 
-// solve_pgs (dense form) with one warp, from qacc = a; returns qacc in lane i, forces in lane k.
-__device__ float warp_pgs(const WarpWorld& w, float a, float& f) {
+// solve_pgs (dense form) with one warp, from qacc = a; returns qacc in lane i, forces in f.
+template <int kRpl>
+__device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
   const ModelView& m = w.m;
-  const int nv = w.nv, na = w.nactive, ld = w.l.ld, lane = w.lane, ldr = kWarpRows + 1;
+  const int nv = w.nv, na = w.nactive, ld = w.l.ld, lane = w.lane, ldr = w.l.ldr;
   const float* J = w.sh + w.l.J;
   float *MinvJT = w.sh + w.l.MinvJT, *AR = w.sh + w.l.AR;
-  // qLD in AR's place until AR is built (nv² ≤ kWarpRows·(kWarpRows + 1)): the tree solves
-  // walk it one dependent load after another.
+  // qLD in AR's place until AR is built (nv² ≤ rows·(rows + 1)): the tree solves walk it one
+  // dependent load after another.
   float* LD = AR;
   const Arr<float> qLD = w.d.qLD();
   warp_copy(nv * nv, [&](int t) { return qLD[t]; }, [&](int t, float v) { LD[t] = v; });
   __syncwarp();
-  if (w.row) {  // lane k: M⁻¹·J_kᵀ by tree solves (minv_jt_rows); LD's reads are broadcasts
-    float* x = MinvJT + lane * ld;
-    for (int i = 0; i < nv; ++i) x[i] = J[lane * ld + i];
+  float diag[kRpl];
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) {
+    const int k = lane + 32 * q;
+    diag[q] = 0;
+    if (!w.row[q]) continue;
+    // Row k: M⁻¹·J_kᵀ by tree solves (minv_jt_rows); LD's reads are broadcasts.
+    float* x = MinvJT + k * ld;
+    for (int i = 0; i < nv; ++i) x[i] = J[k * ld + i];
     solve_tree(m, Arr<float>{LD, 1}, Arr<float>{x, 1});
+    for (int i = 0; i < nv; ++i) diag[q] += J[k * ld + i] * x[i];
+    diag[q] += w.R[q];
   }
   __syncwarp();
-  float diag = 0, b = 0;
-  if (w.row) {
-    for (int i = 0; i < nv; ++i) diag += J[lane * ld + i] * MinvJT[lane * ld + i];
-    diag += w.R;
-  }
   // Warm start: f = −jar/R on violated rows at a, kept if its dual cost beats f = 0.
-  const float jar = mat_vec(J, ld, na, nv, a) - w.aref;
+  float jar[kRpl], jq[kRpl], j0[kRpl], b[kRpl];
+  row_jar(w, a, jar);
   row_cost(w, jar, f);
   a = w.qacc_smooth + mat_t_vec(MinvJT, ld, na, nv, f);
-  const float jq = mat_vec(J, ld, na, nv, a), j0 = mat_vec(J, ld, na, nv, w.qacc_smooth);
-  const float ws_cost = warp_sum(f != 0.0f ? f * (0.5f * (jq - j0 + w.R * f) + j0 - w.aref) : 0.0f);
-  if (!(ws_cost < 0)) f = 0;
-  b = w.row ? j0 - w.aref : 0.0f;
+  rows_times(J, ld, na, nv, a, jq);
+  rows_times(J, ld, na, nv, w.qacc_smooth, j0);
+  float ws = 0;
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q)
+    ws += f[q] != 0.0f ? f[q] * (0.5f * (jq[q] - j0[q] + w.R[q] * f[q]) + j0[q] - w.aref[q]) : 0.0f;
+  const bool keep = warp_sum(ws) < 0;
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) {
+    if (!keep) f[q] = 0;
+    b[q] = w.row[q] ? j0[q] - w.aref[q] : 0.0f;
+  }
 
   // AR over the active rows: J_k·(M⁻¹J_lᵀ) for l < k, mirrored; diag A on the diagonal.
   for (int t = lane; t < na * (na - 1) / 2; t += 32) {
@@ -293,23 +365,35 @@ __device__ float warp_pgs(const WarpWorld& w, float a, float& f) {
     AR[k * ldr + l] = s;
     AR[l * ldr + k] = s;
   }
-  if (w.row) AR[lane * ldr + lane] = diag;
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q)
+    if (w.row[q]) AR[(lane + 32 * q) * (ldr + 1)] = diag[q];
   __syncwarp();
 
-  // Gauss-Seidel sweeps as pgs_sweeps_dense, with lane l holding its row's residual
-  // b_l + Σ AR_lk·f_k, updated by AR_lk·Δf_k after each row's step: one shuffle per row visit
-  // instead of a warp reduction.
-  float res = b + mat_vec(AR, ldr, na, na, f);
+  // Gauss-Seidel sweeps as pgs_sweeps_dense, with each row's residual b_k + Σ AR_kl·f_l kept in
+  // its slot and updated by AR_kl·Δf_l after row l's step: a shuffle per row visit instead of a
+  // warp reduction.
+  float res[kRpl];
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) {
+    const int k = w.row[q] ? lane + 32 * q : 0;
+    float s = 0;
+    for (int l = 0; l < na; ++l) s += AR[k * ldr + l] * row_value(f, l);
+    res[q] = w.row[q] ? b[q] + s : 0.0f;
+  }
   int iter = 0;
   while (iter < m.opt.iterations) {
     ++iter;
     float change = 0;
     for (int k = 0; k < na; ++k) {
-      const float rk = __shfl_sync(kAllLanes, res, k), fk0 = __shfl_sync(kAllLanes, f, k);
+      const float rk = row_value(res, k), fk0 = row_value(f, k);
       const float dk = AR[k * ldr + k];
       const float fk = fmaxf(0.0f, fk0 - rk / dk), delta = fk - fk0;
-      if (lane == k) f = fk;
-      if (w.row) res += AR[k * ldr + lane] * delta;
+#pragma unroll
+      for (int q = 0; q < kRpl; ++q) {
+        if (lane + 32 * q == k) f[q] = fk;
+        if (w.row[q]) res[q] += AR[k * ldr + lane + 32 * q] * delta;
+      }
       change += rk * delta + 0.5f * dk * delta * delta;
     }
     if (-w.scale * change < m.opt.tolerance) break;
@@ -321,33 +405,31 @@ __device__ float warp_pgs(const WarpWorld& w, float a, float& f) {
   return w.qacc_smooth + mat_t_vec(MinvJT, ld, na, nv, f);
 }
 
-// solve_constraint for worlds with at most kWarpRows active rows: qacc, the active rows'
-// efc_force, qfrc_constraint, contact forces, solver_niter/neval. Block: kWarpSolverWorlds
-// consecutive worlds, a warp each.
-__global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
-                                  const __grid_constant__ StateView s,
-                                  const __grid_constant__ WarpSolverLayout l) {
-  extern __shared__ float smem[];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int world = blockIdx.x * kWarpSolverWorlds + warp;
-  if (world >= s.num_worlds) return;  // whole warps
-  const Data d = s.world(world);
-  const int nv = m.size.nv, nactive = active_rows(d);
-  if (nactive > kWarpRows) return;  // solved per thread by solver_fallback_kernel
-  WarpWorld w{m, d, smem + warp * l.floats, l, nv, nactive, lane, lane < nv, lane < nactive};
-  const int r = w.row ? active_row(d, lane) : 0;
-  w.R = w.row ? d.efc_R()[r] : 1.0f;
-  w.aref = w.row ? d.efc_aref()[r] : 0.0f;
+// solve_constraint of one world with nactive ≤ 32·kRpl active rows, by the calling warp: qacc,
+// the active rows' efc_force, qfrc_constraint, contact forces, solver_niter/neval.
+template <int kRpl>
+__device__ void warp_solve_world(const ModelView& m, const Data& d, float* sh,
+                                 const WarpSolverLayout& l, int nactive) {
+  const int nv = m.size.nv, lane = threadIdx.x & 31;
+  WarpWorld<kRpl> w{m, d, sh, l, nv, nactive, lane, lane < nv};
+  int r[kRpl];
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) {
+    w.row[q] = lane + 32 * q < nactive;
+    r[q] = w.row[q] ? active_row(d, lane + 32 * q) : 0;
+    w.R[q] = w.row[q] ? d.efc_R()[r[q]] : 1.0f;
+    w.aref[q] = w.row[q] ? d.efc_aref()[r[q]] : 0.0f;
+  }
   w.qacc_smooth = w.dof ? d.qacc_smooth()[lane] : 0.0f;
   w.qfrc_smooth = w.dof ? d.qfrc_smooth()[lane] : 0.0f;
   w.scale = 1.0f / (m.stat_meaninertia[0] * fmaxf(1.0f, float(nv)));
   const bool warm = !(m.opt.disableflags & kDsblWarmstart);
-  float a = w.dof ? (warm ? d.qacc_warmstart()[lane] : w.qacc_smooth) : 0.0f, f = 0;
-  float* J = w.sh + l.J;
+  float a = w.dof ? (warm ? d.qacc_warmstart()[lane] : w.qacc_smooth) : 0.0f;
+  float f[kRpl] = {};
+  float* J = sh + l.J;
   const Arr<float> efc_J = d.efc_J();
   warp_copy(
-      nactive * nv,
-      [&](int t) { return efc_J[__shfl_sync(kAllLanes, r, t / nv) * nv + t % nv]; },
+      nactive * nv, [&](int t) { return efc_J[row_value(r, t / nv) * nv + t % nv]; },
       [&](int t, float v) { J[(t / nv) * l.ld + t % nv] = v; });
   if (nactive == 0) {  // the unconstrained answer is exact
     a = w.qacc_smooth;
@@ -356,18 +438,18 @@ __global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
     __syncwarp();
     a = warp_pgs(w, a, f);
   } else {
-    float* M = w.sh + l.M;
+    float* M = sh + l.M;
     const Arr<float> qM = d.qM();
     warp_copy(nv * nv, [&](int t) { return qM[t]; },
               [&](int t, float v) { M[(t / nv) * l.ld + t % nv] = v; });
     __syncwarp();
     if (warm) {  // start from the cheaper of qacc_smooth and qacc_warmstart (solve_constraint)
-      float unused;
-      const float c_smooth = warp_primal_cost(
-          w, w.qacc_smooth, mat_vec(M, l.ld, nv, nv, w.qacc_smooth),
-          mat_vec(J, l.ld, nactive, nv, w.qacc_smooth) - w.aref, unused);
-      const float c_warm = warp_primal_cost(
-          w, a, mat_vec(M, l.ld, nv, nv, a), mat_vec(J, l.ld, nactive, nv, a) - w.aref, unused);
+      float jar[kRpl], unused[kRpl];
+      row_jar(w, w.qacc_smooth, jar);
+      const float c_smooth =
+          warp_primal_cost(w, w.qacc_smooth, mat_vec(M, l.ld, nv, nv, w.qacc_smooth), jar, unused);
+      row_jar(w, a, jar);
+      const float c_warm = warp_primal_cost(w, a, mat_vec(M, l.ld, nv, nv, a), jar, unused);
       if (!(c_warm < c_smooth)) a = w.qacc_smooth;
     }
     a = warp_newton(w, a, f);
@@ -379,20 +461,65 @@ __global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
     d.qacc()[lane] = a;
     d.qfrc_constraint()[lane] = qfrc;
   }
-  if (w.row) d.efc_force()[r] = f;
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q)
+    if (w.row[q]) d.efc_force()[r[q]] = f[q];
   __syncwarp();
   for (int slot = lane; slot < m.size.ncon_max; slot += 32) contact_force_slot(m, d, slot);
 }
 
-// The whole solve, per thread, of each world beyond the warp's kWarpRows (a per-world branch:
-// such worlds are rare, 0.1% of Humanoid's settled worlds).
+// Worlds with at most kWarpRows active rows. Block: kWarpSolverWorlds consecutive worlds, a
+// warp each.
+__global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
+                                  const __grid_constant__ StateView s,
+                                  const __grid_constant__ WarpSolverLayout l) {
+  extern __shared__ float smem[];
+  const int warp = threadIdx.x >> 5;
+  const int world = blockIdx.x * kWarpSolverWorlds + warp;
+  if (world >= s.num_worlds) return;  // whole warps
+  const Data d = s.world(world);
+  const int nactive = active_rows(d);
+  if (nactive <= kWarpRows) warp_solve_world<1>(m, d, smem + warp * l.floats, l, nactive);
+}
+
+// Worlds with kWarpRows < nactive ≤ 2·kWarpRows, which are few: a one-warp block scans
+// kWideScanWorlds worlds, 32 at a time (a lane each), and solves those it finds.
+constexpr int kWideScanWorlds = 256;
+__global__ void warp_solve_wide_kernel(const __grid_constant__ ModelView m,
+                                       const __grid_constant__ StateView s,
+                                       const __grid_constant__ WarpSolverLayout l) {
+  extern __shared__ float smem[];
+  const int lane = threadIdx.x & 31, first = static_cast<int>(blockIdx.x) * kWideScanWorlds;
+  const int end = min(first + kWideScanWorlds, s.num_worlds);
+  for (int base = first; base < end; base += 32) {
+    const int nactive = base + lane < s.num_worlds ? active_rows(s.world(base + lane)) : 0;
+    unsigned found = __ballot_sync(kAllLanes, nactive > kWarpRows && nactive <= 2 * kWarpRows);
+    while (found) {
+      const int j = __ffs(found) - 1;
+      found &= found - 1;
+      warp_solve_world<2>(m, s.world(base + j), smem, l, __shfl_sync(kAllLanes, nactive, j));
+    }
+  }
+}
+
+// The whole solve, per thread, of each world beyond the warps' 2·kWarpRows rows (a per-world
+// branch; such worlds are rarer still).
 __global__ void solver_fallback_kernel(const __grid_constant__ ModelView m,
                                        const __grid_constant__ StateView s) {
   const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w < s.num_worlds && active_rows(s.world(w)) > kWarpRows) solve_constraint(m, s.world(w));
+  if (w < s.num_worlds && active_rows(s.world(w)) > 2 * kWarpRows) solve_constraint(m, s.world(w));
 }
 
-// The constraint solve of every world: a warp per world where the model allows
+// The kernel's dynamic shared memory limit raised, once per process, to the device's whole
+// per-block budget.
+template <class Kernel>
+void opt_into_block_smem(Kernel kernel, const char* name) {
+  cuda_check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(max_block_smem())),
+             name);
+}
+
+// The constraint solve of every world: warps per world where the model allows
 // (warp_solver_fits), else `thread_solve` (one thread per world).
 inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStream_t stream,
                                 void (*thread_solve)(ModelView, StateView)) {
@@ -401,19 +528,21 @@ inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStre
     cuda_check_launch("forward_stage_kernel (solver)");
     return;
   }
-  const WarpSolverLayout l = warp_solver_layout(m);
-  const size_t smem = warp_solver_smem_bytes(l);
-  static const size_t opted_in = [] {  // once per process: the device's whole per-block budget
-    const size_t bytes = max_block_smem();
-    cuda_check(cudaFuncSetAttribute(warp_solve_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    static_cast<int>(bytes)),
-               "cudaFuncSetAttribute (warp_solve_kernel)");
-    return bytes;
+  static const bool opted_in = [] {
+    opt_into_block_smem(warp_solve_kernel, "cudaFuncSetAttribute (warp_solve_kernel)");
+    opt_into_block_smem(warp_solve_wide_kernel, "cudaFuncSetAttribute (warp_solve_wide_kernel)");
+    return true;
   }();
   (void)opted_in;
+  const WarpSolverLayout narrow = warp_solver_layout(m, kWarpRows),
+                         wide = warp_solver_layout(m, 2 * kWarpRows);
   const int blocks = (s.num_worlds + kWarpSolverWorlds - 1) / kWarpSolverWorlds;
-  warp_solve_kernel<<<blocks, 32 * kWarpSolverWorlds, smem, stream>>>(m, s, l);
+  warp_solve_kernel<<<blocks, 32 * kWarpSolverWorlds,
+                      warp_solver_smem_bytes(narrow, kWarpSolverWorlds), stream>>>(m, s, narrow);
   cuda_check_launch("warp_solve_kernel");
+  warp_solve_wide_kernel<<<(s.num_worlds + kWideScanWorlds - 1) / kWideScanWorlds, 32,
+                           warp_solver_smem_bytes(wide, 1), stream>>>(m, s, wide);
+  cuda_check_launch("warp_solve_wide_kernel");
   solver_fallback_kernel<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
   cuda_check_launch("solver_fallback_kernel");
 }

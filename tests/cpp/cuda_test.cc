@@ -114,30 +114,32 @@ TEST_P(CudaBackend, OneStepMatchesCpu) {
                               [](Simulator& sim) { perturb(sim, 7); });
 }
 
-// A body resting on ten spheres: 40 pyramidal rows, beyond the warp solver's one row per lane,
-// so the staged step solves those worlds per thread (solver_fallback_kernel); every other world
-// is lifted clear of the floor (no row) and goes through the warp kernel in the same launch.
-TEST(CudaSolver, WorldsBeyondTheWarpsRowsMatchCpu) {
+// A body resting on 10 or 20 spheres: 40 or 80 pyramidal rows, beyond the warp solver's one row
+// per lane. 40 rows go through its two-rows-per-lane kernel, 80 (past dense PGS too) through the
+// thread-per-world fallback; every other world is lifted clear of the floor (no row) and goes
+// through the one-row-per-lane kernel in the same step.
+TEST(CudaSolver, WorldsWithManyRowsMatchCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
-  for (const char* solver : {"Newton", "PGS"}) {
-    std::string spheres;
-    for (int k = 0; k < 10; ++k)
-      spheres +=
-          "<geom type='sphere' size='0.1' pos='" + std::to_string(-0.9 + 0.2 * k) + " 0 0'/>";
-    auto model = load_mjcf_string(
-        std::string("<mujoco><option solver='") + solver + "'/><worldbody>" +
-        "<geom type='plane' size='5 5 0.1'/><body pos='0 0 0.098'><freejoint/>" + spheres +
-        "</body></worldbody></mujoco>");
-    expect_one_step_matches_cpu(model, 64, [&](Simulator& sim) {
-      auto qpos = read_field(sim, "qpos");
-      for (int w = 1; w < sim.num_worlds(); w += 2) qpos[w * model->size.nq + 2] += 1.0f;
-      write_field(sim, "qpos", qpos);
-      sim.forward();
-      const auto nefc = read_field(sim, "nefc");
-      EXPECT_EQ(nefc[0], 40.0f) << solver;
-      EXPECT_EQ(nefc[1], 0.0f) << solver;
-    });
-  }
+  for (int spheres : {10, 20})
+    for (const char* solver : {"Newton", "PGS"}) {
+      std::string geoms;
+      for (int k = 0; k < spheres; ++k)
+        geoms += "<geom type='sphere' size='0.1' pos='" +
+                 std::to_string(0.2 * k - 0.1 * (spheres - 1)) + " 0 0'/>";
+      auto model = load_mjcf_string(
+          std::string("<mujoco><option solver='") + solver + "'/><worldbody>" +
+          "<geom type='plane' size='5 5 0.1'/><body pos='0 0 0.098'><freejoint/>" + geoms +
+          "</body></worldbody></mujoco>");
+      expect_one_step_matches_cpu(model, 64, [&](Simulator& sim) {
+        auto qpos = read_field(sim, "qpos");
+        for (int w = 1; w < sim.num_worlds(); w += 2) qpos[w * model->size.nq + 2] += 1.0f;
+        write_field(sim, "qpos", qpos);
+        sim.forward();
+        const auto nefc = read_field(sim, "nefc");
+        EXPECT_EQ(nefc[0], 4.0f * spheres) << solver;
+        EXPECT_EQ(nefc[1], 0.0f) << solver;
+      });
+    }
 }
 
 TEST_P(CudaBackend, HundredStepsKeepCpuStatistics) {
