@@ -82,8 +82,14 @@ LS_HD void zero_row(const Data& d, int nv, int r) {
   for (int i = 0; i < nv; ++i) d.efc_J()[r * nv + i] = 0;
 }
 
-// Limit rows of joints and tendons.
-LS_HD void limit_rows(const ModelView& m, const Data& d) {
+// Appends row r to the world's active-row list (ids come in increasing order: rows are filled
+// in the order the model numbers them).
+LS_HD void append_active_row(const Data& d, int& nefc, int r) {
+  d.efc_rowid()[nefc++] = static_cast<float>(r);
+}
+
+// Limit rows of joints and tendons; active ones appended to the active-row list.
+LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
   const int nv = m.size.nv;
   const bool enabled = !(m.opt.disableflags & (kDsblLimit | kDsblConstraint));
   for (int j = 0; j < m.size.njnt; ++j) {
@@ -97,6 +103,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
       if (active != 0.0f) {  // inactive rows are never read (per-world mask)
         zero_row(d, nv, r + side);
         d.efc_J()[(r + side) * nv + da] = side == 0 ? 1.0f : -1.0f;
+        append_active_row(d, nefc, r + side);
       }
       const RowParams p = row_params(m, m.jnt_solref + 2 * j, m.jnt_solimp + 5 * j, dist,
                                      m.jnt_margin[j], m.dof_invweight0[da]);
@@ -115,6 +122,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d) {
         zero_row(d, nv, r + side);
         for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
           d.efc_J()[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += sign * m.wrap_prm[w];
+        append_active_row(d, nefc, r + side);
       }
       const RowParams p = row_params(m, m.tendon_solref_lim + 2 * t, m.tendon_solimp_lim + 5 * t,
                                      dist, m.tendon_margin[t], m.tendon_invweight0[t]);
@@ -133,93 +141,112 @@ LS_HD int contact_rows(const ModelView& m, int condim) {
   return m.opt.cone == kConeElliptic ? condim : (condim == 1 ? 1 : 2 * (condim - 1));
 }
 
-// Contact rows. The relative velocity of geom2 w.r.t. geom1 at the contact point, projected on
+// Contact rows of slot s, active or not (`on`); active rows are appended to the active-row
+// list. The relative velocity of geom2 w.r.t. geom1 at the contact point, projected on
 // the contact frame, gives v6 = [n, t1, t2 (translation); n, t1, t2 (rotation)] per dof.
 // Pyramidal rows: J_n ± μ_k·J_k (k = t1, t2, spin, roll1, roll2), all with pos = dist.
 // Elliptic rows: J_n, J_t1, ... with pos = dist on the normal and no spring on friction rows.
-LS_HD void contact_rows_fill(const ModelView& m, const Data& d) {
+LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool on, bool elliptic,
+                             int& nefc) {
   const int nv = m.size.nv;
-  const bool enabled = !(m.opt.disableflags & (kDsblContact | kDsblConstraint));
-  const bool elliptic = m.opt.cone == kConeElliptic;
-  for (int s = 0; s < m.size.ncon_max; ++s) {
-    const int c = m.slot_collisionid[s];
-    const int dim = m.collision_condim[c];
-    const int nrow = contact_rows(m, dim);
-    const int r0 = m.slot_efcadr[s];
-    float mu[5];
-    pair_friction(m, d, c, mu);
-    const float dist = d.contact_dist()[s];
-    const float includemargin = m.collision_margin[c] - m.collision_gap[c];
-    const float active =
-        (enabled && d.contact_active()[s] > 0 && dist < includemargin) ? 1.0f : 0.0f;
-    if (active == 0.0f) {
-      // Inactive slot (per-world mask): its rows are never read, so they are left as they are
-      // (zeroing them cost Humanoid 311·23 stores per step).
-      for (int k = 0; k < nrow; ++k) d.efc_active()[r0 + k] = 0;
-      continue;
-    }
-    for (int k = 0; k < nrow; ++k) zero_row(d, nv, r0 + k);
+  const int c = m.slot_collisionid[s];
+  const int dim = m.collision_condim[c];
+  const int nrow = contact_rows(m, dim);
+  const int r0 = m.slot_efcadr[s];
+  if (!on) {
+    // Inactive slot (per-world mask): its rows are never read, so they are left as they are
+    // (zeroing them cost Humanoid 311·23 stores per step).
+    for (int k = 0; k < nrow; ++k) d.efc_active()[r0 + k] = 0;
+    return;
+  }
+  const float active = 1.0f;
+  float mu[5];
+  pair_friction(m, d, c, mu);
+  const float dist = d.contact_dist()[s];
+  const float includemargin = m.collision_margin[c] - m.collision_gap[c];
+  for (int k = 0; k < nrow; ++k) {
+    zero_row(d, nv, r0 + k);
+    append_active_row(d, nefc, r0 + k);
+  }
 
-    const Vec3 pos = load3(d.contact_pos(), 3 * s);
-    const Vec3 n = load3(d.contact_frame(), 9 * s), t1 = load3(d.contact_frame(), 9 * s + 3),
-               t2 = load3(d.contact_frame(), 9 * s + 6);
-    const int b1 = m.geom_bodyid[m.collision_geom1[c]], b2 = m.geom_bodyid[m.collision_geom2[c]];
-    for (int side = 0; side < 2; ++side) {
-      const int b = side == 0 ? b1 : b2;
-      const float sign = side == 0 ? -1.0f : 1.0f;
-      const Vec3 com = load3(d.subtree_com(), 3 * m.body_rootid[b]);
-      for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) {
-        Vec3 jp, jr;
-        jac_column(cdof_of(d, i), pos, com, &jp, &jr);
-        const float v6[6] = {dot(n, jp), dot(t1, jp), dot(t2, jp),
-                             dot(n, jr), dot(t1, jr), dot(t2, jr)};
-        if (elliptic) {
-          for (int k = 0; k < nrow; ++k) d.efc_J()[(r0 + k) * nv + i] += sign * v6[k];
-        } else if (dim == 1) {
-          d.efc_J()[r0 * nv + i] += sign * v6[0];
-        } else {
-          for (int k = 0; k < dim - 1; ++k) {
-            d.efc_J()[(r0 + 2 * k) * nv + i] += sign * (v6[0] + mu[k] * v6[k + 1]);
-            d.efc_J()[(r0 + 2 * k + 1) * nv + i] += sign * (v6[0] - mu[k] * v6[k + 1]);
-          }
+  const Vec3 pos = load3(d.contact_pos(), 3 * s);
+  const Vec3 n = load3(d.contact_frame(), 9 * s), t1 = load3(d.contact_frame(), 9 * s + 3),
+             t2 = load3(d.contact_frame(), 9 * s + 6);
+  const int b1 = m.geom_bodyid[m.collision_geom1[c]], b2 = m.geom_bodyid[m.collision_geom2[c]];
+  for (int side = 0; side < 2; ++side) {
+    const int b = side == 0 ? b1 : b2;
+    const float sign = side == 0 ? -1.0f : 1.0f;
+    const Vec3 com = load3(d.subtree_com(), 3 * m.body_rootid[b]);
+    for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) {
+      Vec3 jp, jr;
+      jac_column(cdof_of(d, i), pos, com, &jp, &jr);
+      const float v6[6] = {dot(n, jp), dot(t1, jp), dot(t2, jp),
+                           dot(n, jr), dot(t1, jr), dot(t2, jr)};
+      if (elliptic) {
+        for (int k = 0; k < nrow; ++k) d.efc_J()[(r0 + k) * nv + i] += sign * v6[k];
+      } else if (dim == 1) {
+        d.efc_J()[r0 * nv + i] += sign * v6[0];
+      } else {
+        for (int k = 0; k < dim - 1; ++k) {
+          d.efc_J()[(r0 + 2 * k) * nv + i] += sign * (v6[0] + mu[k] * v6[k + 1]);
+          d.efc_J()[(r0 + 2 * k + 1) * nv + i] += sign * (v6[0] - mu[k] * v6[k + 1]);
         }
       }
     }
+  }
 
-    // Regulariser from the qpos0 inverse weights of both bodies (MuJoCo's diagApprox), then
-    // MuJoCo's cone adjustments: R1 = R0/impratio, μ_reg = μ0·sqrt(R1/R0).
-    const float tran = m.body_invweight0[2 * b1] + m.body_invweight0[2 * b2];
-    const float* solref = m.collision_solref + 2 * c;
-    const float* solimp = m.collision_solimp + 5 * c;
-    RowParams p0 = row_params(m, solref, solimp, dist, includemargin,
-                              (!elliptic && dim > 1) ? tran + mu[0] * mu[0] * tran : tran);
-    const float R1 = p0.R / m.opt.impratio;
-    const float mu_reg = mu[0] * sqrtf(R1 / p0.R);
-    for (int k = 0; k < nrow; ++k) {
-      RowParams p = p0;
-      bool spring = true;
-      if (!elliptic && dim > 1) {
-        p.R = 2.0f * mu_reg * mu_reg * p0.R;
-      } else if (elliptic && k > 0) {
-        p.R = R1 * mu[0] * mu[0] / (mu[k - 1] * mu[k - 1]);
-        p.pos = 0;
-        spring = false;
-      }
-      write_row(d, nv, r0 + k, active, p, spring);
+  // Regulariser from the qpos0 inverse weights of both bodies (MuJoCo's diagApprox), then
+  // MuJoCo's cone adjustments: R1 = R0/impratio, μ_reg = μ0·sqrt(R1/R0).
+  const float tran = m.body_invweight0[2 * b1] + m.body_invweight0[2 * b2];
+  const float* solref = m.collision_solref + 2 * c;
+  const float* solimp = m.collision_solimp + 5 * c;
+  RowParams p0 = row_params(m, solref, solimp, dist, includemargin,
+                            (!elliptic && dim > 1) ? tran + mu[0] * mu[0] * tran : tran);
+  const float R1 = p0.R / m.opt.impratio;
+  const float mu_reg = mu[0] * sqrtf(R1 / p0.R);
+  for (int k = 0; k < nrow; ++k) {
+    RowParams p = p0;
+    bool spring = true;
+    if (!elliptic && dim > 1) {
+      p.R = 2.0f * mu_reg * mu_reg * p0.R;
+    } else if (elliptic && k > 0) {
+      p.R = R1 * mu[0] * mu[0] / (mu[k - 1] * mu[k - 1]);
+      p.pos = 0;
+      spring = false;
     }
+    write_row(d, nv, r0 + k, active, p, spring);
   }
 }
 
-// All rows, then nefc = number of active rows and their ids in efc_rowid, so that the solvers
+// Every contact slot's rows (contact_slot_rows).
+LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
+  const bool enabled = !(m.opt.disableflags & (kDsblContact | kDsblConstraint));
+  const bool elliptic = m.opt.cone == kConeElliptic;
+  for (int s0 = 0; s0 < m.size.ncon_max; s0 += 32) {
+    const int count = m.size.ncon_max - s0 < 32 ? m.size.ncon_max - s0 : 32;
+    // The chunk's active slots first, with loads only: a store between two loads would order
+    // each after the last (the compiler cannot rule out that they alias), one load latency per
+    // slot on the GPU.
+    unsigned chunk = 0;
+    for (int j = 0; j < count; ++j) {
+      const int s = s0 + j, c = m.slot_collisionid[s];
+      const float includemargin = m.collision_margin[c] - m.collision_gap[c];
+      const bool on = enabled && d.contact_active()[s] > 0 && d.contact_dist()[s] < includemargin;
+      chunk |= on ? 1u << j : 0u;
+    }
+    for (int j = 0; j < count; ++j)
+      contact_slot_rows(m, d, s0 + j, (chunk >> j & 1u) != 0, elliptic, nefc);
+  }
+}
+
+// All rows, with nefc = number of active rows and their ids in efc_rowid, so that the solvers
 // visit a world's few active rows instead of every slot (measured means: Ant ~4 of 116 slots,
 // Humanoid ~5-6 of 311).
 // Inputs: kinematics, com_pos, collision, qvel.
 LS_HD void make_constraint(const ModelView& m, const Data& d) {
-  limit_rows(m, d);
-  contact_rows_fill(m, d);
   int nefc = 0;
-  for (int r = 0; r < m.size.nefc_max; ++r)
-    if (d.efc_active()[r] > 0) d.efc_rowid()[nefc++] = static_cast<float>(r);  // predicated store
+  limit_rows(m, d, nefc);
+  contact_rows_fill(m, d, nefc);
   d.nefc()[0] = static_cast<float>(nefc);
 }
 

@@ -11,6 +11,14 @@
 #define LS_HD inline
 #endif
 
+// Fully unrolls the loop that follows under nvcc (a small array indexed by its counter then
+// stays in registers); nothing on the host.
+#if defined(__CUDACC__)
+#define LS_UNROLL _Pragma("unroll")
+#else
+#define LS_UNROLL
+#endif
+
 // Invariants; compiled out in release builds (NDEBUG).
 #if !defined(NDEBUG) && !defined(__CUDA_ARCH__)
 #include <cassert>

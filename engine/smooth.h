@@ -91,8 +91,7 @@ LS_HD void com_pos(const ModelView& m, const Data& d) {
 // triangles) including armature.
 LS_HD void make_m(const ModelView& m, const Data& d) {
   const int nbody = m.size.nbody, nv = m.size.nv;
-  for (int b = 0; b < nbody; ++b)
-    for (int k = 0; k < 10; ++k) d.crb()[10 * b + k] = d.cinert()[10 * b + k];
+  copy_entries(d.crb(), d.cinert(), 10 * nbody);
   for (int b = nbody - 1; b > 0; --b) {
     const int p = m.body_parentid[b];
     if (p > 0) add_inertia(d.crb(), 10 * p, load_inertia(d.crb(), 10 * b));
@@ -117,7 +116,7 @@ LS_HD void make_m(const ModelView& m, const Data& d) {
 LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD, Arr<float> diag_add,
                        float scale) {
   const int nv = m.size.nv;
-  for (int k = 0; k < nv * nv; ++k) LD[k] = M[k];
+  copy_entries(LD, M, nv * nv);
   for (int i = 0; i < nv; ++i) LD[i * nv + i] += scale * diag_add[i];
   for (int k = nv - 1; k >= 0; --k) {
     const float invD = 1.0f / LD[k * nv + k];

@@ -278,7 +278,7 @@ LS_HD void solve_newton(const ModelView& m, const Data& d) {
     // Gradient M·a − qfrc_smooth − Jᵀ·f and Hessian M + Jᵀ·Hess(s)·J.
     mul_jt(m, d, d.efc_force(), grad);
     for (int i = 0; i < nv; ++i) grad[i] = Ma[i] - d.qfrc_smooth()[i] - grad[i];
-    for (int k = 0; k < nv * nv; ++k) d.qH()[k] = d.qM()[k];
+    copy_entries(d.qH(), d.qM(), nv * nv);
     add_constraint_hessian(m, d, jar, d.qH());
     cholesky(nv, d.qH());
     for (int i = 0; i < nv; ++i) p[i] = -grad[i];

@@ -99,6 +99,20 @@ struct Arr {
   LS_HD T& operator[](int i) const { return p[static_cast<ptrdiff_t>(i) * s]; }
 };
 
+// dst[k] = src[k] for k < n, eight loads ahead of their stores: in a plain copy loop each load
+// waits for the previous store to issue (the compiler cannot rule out that the two arrays of one
+// state buffer overlap), so on the GPU every entry costs a full load latency.
+LS_HD void copy_entries(Arr<float> dst, Arr<float> src, int n) {
+  constexpr int kBatch = 8;
+  int k = 0;
+  for (; k + kBatch <= n; k += kBatch) {
+    float v[kBatch];
+    LS_UNROLL for (int c = 0; c < kBatch; ++c) v[c] = src[k + c];
+    LS_UNROLL for (int c = 0; c < kBatch; ++c) dst[k + c] = v[c];
+  }
+  for (; k < n; ++k) dst[k] = src[k];
+}
+
 struct StateLayout;
 
 // One world's view of every state field: a small handle (buffer, layout, world index) whose
