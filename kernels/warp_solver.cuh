@@ -6,9 +6,9 @@
 // (bench/RESULTS.md, 2026-12-03).
 //
 // Same iterations, tests and tolerances as solve_newton / solve_pgs; the sums are taken in
-// another order (warp reductions), so results agree with the thread-per-world solve to float32
-// rounding, not bitwise. Each world's arithmetic depends on nothing but its own data, so runs
-// and batch sizes still give bitwise-identical results.
+// another order (warp reductions) and PGS multiplies by 1/AR_kk, so results agree with the
+// thread-per-world solve to float32 rounding, not bitwise. Each world's arithmetic depends on
+// nothing but its own data, so runs and batch sizes still give bitwise-identical results.
 //
 // Scope, decided per model (warp_solver_fits): pyramidal cones (every row scalar), nv ≤ 32 and
 // one world's matrices in shared memory; other models keep the thread-per-world solve. Per world:
@@ -373,9 +373,12 @@ __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
   // Gauss-Seidel sweeps as pgs_sweeps_dense, with each row's residual b_k + Σ AR_kl·f_l kept in
   // its slot and updated by AR_kl·Δf_l after row l's step: a shuffle per row visit instead of a
   // warp reduction.
-  float res[kRpl];
+  // 1/AR_kk ahead of the sweeps: a division on the sweep's serial chain of row steps costs
+  // ~8 instructions and their latency per row visit (ncu, Humanoid, 2026-12-03).
+  float res[kRpl], inv_diag[kRpl];
 #pragma unroll
   for (int q = 0; q < kRpl; ++q) {
+    inv_diag[q] = w.row[q] ? 1.0f / diag[q] : 0.0f;
     const int k = w.row[q] ? lane + 32 * q : 0;
     float s = 0;
     for (int l = 0; l < na; ++l) s += AR[k * ldr + l] * row_value(f, l);
@@ -388,7 +391,7 @@ __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
     for (int k = 0; k < na; ++k) {
       const float rk = row_value(res, k), fk0 = row_value(f, k);
       const float dk = AR[k * ldr + k];
-      const float fk = fmaxf(0.0f, fk0 - rk / dk), delta = fk - fk0;
+      const float fk = fmaxf(0.0f, fk0 - rk * row_value(inv_diag, k)), delta = fk - fk0;
 #pragma unroll
       for (int q = 0; q < kRpl; ++q) {
         if (lane + 32 * q == k) f[q] = fk;
