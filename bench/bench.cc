@@ -5,12 +5,11 @@
 // Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
 // --repeats timed runs of --steps env steps (each: random controls generated where the state
 // lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
-// for all, as --launch says; staged by default), timed with CUDA
-// events on the GPU and a steady clock on the CPU; the median is reported. --phases adds each
-// stage's time (bench/phases.h). "GB/s" divides an estimate of the state bytes a physics step
-// moves (every float of a world's state read and written once, 2·4·floats_per_world) by the
-// step time; it is a lower bound of memory traffic, set beside the device's measured copy
-// bandwidth. "iters", "ncon" and "nefc" are world means after the last timed step:
+// for all, as --launch says; staged by default), timed with CUDA events on the GPU and a steady
+// clock on the CPU; the median is reported. --phases adds each stage's time (bench/phases.h).
+// "GB/s" divides an estimate of the state bytes a physics step moves (every float of a world's
+// state read and written once, 2·4·floats_per_world) by the step time; it is a lower bound of
+// memory traffic, set beside the device's measured copy bandwidth. "iters", "ncon" and "nefc" are world means after the last timed step:
 // constraint-solver iterations, active contacts and active constraint rows (what the solver's
 // cost scales with); "launch" is the step launches the row used.
 #include <algorithm>
@@ -454,7 +453,8 @@ int run(Options o, Clock::time_point process_start) {
     if (!f) throw std::runtime_error("--json: cannot write '" + o.json + "'");
     f << "{\n  \"command\": " << json_string(o.command_line) << ",\n  \"model\": "
       << json_string(path) << ",\n  \"model_name\": " << json_string(model->model_name)
-      << ",\n  \"env\": " << json_string(o.env) << ",\n  \"launch\": " << json_string(step_launch_name(o.launch))
+      << ",\n  \"env\": " << json_string(o.env)
+      << ",\n  \"launch\": " << json_string(step_launch_name(o.launch))
       << ",\n  \"autoreset\": \""
       << (o.autoreset == Autoreset::same_step ? "same_step" : "next_step")
       << "\",\n  \"integrator\": \"" << integ

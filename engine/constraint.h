@@ -159,7 +159,6 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool on, 
     for (int k = 0; k < nrow; ++k) d.efc_active()[r0 + k] = 0;
     return;
   }
-  const float active = 1.0f;
   float mu[5];
   pair_friction(m, d, c, mu);
   const float dist = d.contact_dist()[s];
@@ -214,7 +213,7 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool on, 
       p.pos = 0;
       spring = false;
     }
-    write_row(d, nv, r0 + k, active, p, spring);
+    write_row(d, nv, r0 + k, /*active=*/1.0f, p, spring);
   }
 }
 

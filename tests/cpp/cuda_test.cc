@@ -4,8 +4,8 @@
 #include <cmath>
 #include <functional>
 #include <memory>
-#include <string>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/mjcf.h"

@@ -169,7 +169,6 @@ def test_staged_and_fused_steps_agree():
     model = lockstep.load_mjcf(str(SHARED_MODELS / "ant.xml"))
     sims = [lockstep.Simulator(model, num_worlds=64, device="cuda") for _ in range(2)]
     assert sims[0].step_launch == "staged"  # the default
-    sims[0].step_launch = "staged"
     sims[1].step_launch = "fused"
     for sim in sims:
         ctrl = sim.ctrl if isinstance(sim.ctrl, torch.Tensor) else torch.from_dlpack(sim.ctrl)
