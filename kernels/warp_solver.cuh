@@ -472,8 +472,10 @@ __device__ void warp_solve_world(const ModelView& m, const Data& d, float* sh,
 }
 
 // Worlds with at most kWarpRows active rows. Block: kWarpSolverWorlds consecutive worlds, a
-// warp each.
-__global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
+// warp each. Four blocks per SM: 64 registers (from 79, no spills), so 32 warps per SM instead
+// of 24 where shared memory allows (Ant: 28.8 KB a block); ncu found the kernel latency-bound
+// at 16.5 achieved warps per SM (2026-12-03). Five blocks would spill.
+__global__ void __launch_bounds__(32 * kWarpSolverWorlds, 4) warp_solve_kernel(const __grid_constant__ ModelView m,
                                   const __grid_constant__ StateView s,
                                   const __grid_constant__ WarpSolverLayout l) {
   extern __shared__ float smem[];
