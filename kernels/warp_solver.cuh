@@ -6,9 +6,10 @@
 // (bench/RESULTS.md, 2026-12-03).
 //
 // Same iterations, tests and tolerances as solve_newton / solve_pgs; the sums are taken in
-// another order (warp reductions) and PGS multiplies by 1/AR_kk, so results agree with the
-// thread-per-world solve to float32 rounding, not bitwise. Each world's arithmetic depends on
-// nothing but its own data, so runs and batch sizes still give bitwise-identical results.
+// another order (warp reductions), PGS multiplies by 1/AR_kk and Newton's factor by rsqrt of
+// its pivots, so results agree with the thread-per-world solve to float32 rounding, not
+// bitwise. Each world's arithmetic depends on nothing but its own data, so runs and batch sizes
+// still give bitwise-identical results.
 //
 // Scope, decided per model (warp_solver_fits): pyramidal cones (every row scalar), nv ≤ 32 and
 // one world's matrices in shared memory; other models keep the thread-per-world solve. Per world:
@@ -149,38 +150,47 @@ __device__ void lower_entry(int t, int& i, int& j) {
   j = t - i * (i + 1) / 2;
 }
 
-// In-place Cholesky of the n×n lower triangle of H, as cholesky(): each entry is the same
-// sum in the same order; lane i computes row i of column j.
-__device__ void warp_cholesky(int n, int ld, float* H) {
+// In-place Cholesky of the n×n lower triangle of H, as cholesky() but for rounding: each entry
+// is the same sum in the same order, then scaled by rsqrt of the pivot instead of divided by its
+// root (a division per column sat on the factor's serial chain); lane i computes row i of
+// column j. Returns 1/L_ii in lane i (0 beyond n), for warp_cholesky_solve.
+__device__ float warp_cholesky(int n, int ld, float* H) {
   const int lane = threadIdx.x & 31;
+  float inv_diag = 0;
   for (int j = 0; j < n; ++j) {
     float djj = H[j * ld + j];
     for (int k = 0; k < j; ++k) djj -= H[j * ld + k] * H[j * ld + k];
-    djj = sqrtf(fmaxf(djj, 1e-15f));
+    djj = fmaxf(djj, 1e-15f);
+    const float inv = rsqrtf(djj);
     float lij = 0;
     if (lane > j && lane < n) {
       float s = H[lane * ld + j];
       for (int k = 0; k < j; ++k) s -= H[lane * ld + k] * H[j * ld + k];
-      lij = s / djj;
+      lij = s * inv;
     }
     __syncwarp();
     if (lane > j && lane < n) H[lane * ld + j] = lij;
-    if (lane == j) H[j * ld + j] = djj;
+    if (lane == j) {
+      H[j * ld + j] = djj * inv;
+      inv_diag = inv;
+    }
     __syncwarp();
   }
+  return inv_diag;
 }
 
-// x ← (L·Lᵀ)⁻¹·x with xᵢ in lane i: forward substitution in cholesky_solve's order, backward by
-// columns.
-__device__ float warp_cholesky_solve(int n, int ld, const float* L, float x) {
+// x ← (L·Lᵀ)⁻¹·x with xᵢ in lane i and inv_diag = 1/L_ii (warp_cholesky's): forward
+// substitution in cholesky_solve's order, backward by columns; a multiply, not a division, on
+// each step's serial chain.
+__device__ float warp_cholesky_solve(int n, int ld, const float* L, float inv_diag, float x) {
   const int lane = threadIdx.x & 31;
   for (int k = 0; k < n; ++k) {
-    if (lane == k) x /= L[k * ld + k];
+    if (lane == k) x *= inv_diag;
     const float xk = __shfl_sync(kAllLanes, x, k);
     if (lane > k && lane < n) x -= L[lane * ld + k] * xk;
   }
   for (int k = n - 1; k >= 0; --k) {
-    if (lane == k) x /= L[k * ld + k];
+    if (lane == k) x *= inv_diag;
     const float xk = __shfl_sync(kAllLanes, x, k);
     if (lane < k) x -= L[k * ld + lane] * xk;
   }
@@ -261,8 +271,8 @@ __device__ float warp_newton(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]
       if (t0 + lane < entries) H[i * ld + j] = h;
     }
     __syncwarp();
-    warp_cholesky(nv, ld, H);
-    const float p = warp_cholesky_solve(nv, ld, H, -grad);
+    const float inv_diag = warp_cholesky(nv, ld, H);
+    const float p = warp_cholesky_solve(nv, ld, H, inv_diag, -grad);
 
     // Exact line search, as solve_newton (its comments give the reasons).
     const float Mp = mat_vec(M, ld, nv, nv, p);
