@@ -28,8 +28,9 @@ namespace {
 
 constexpr int kWarpRows = 32;
 constexpr unsigned kAllLanes = 0xffffffffu;
-// Consecutive worlds per block: a 32-byte sector of the world-fastest state holds one entry of
-// 8 worlds, so the block's loads of it are served by one fetch.
+// Most consecutive worlds per block: a 32-byte sector of the world-fastest state holds one entry
+// of 8 worlds, so the block's loads of it are served by one fetch. Fewer where shared memory
+// would cap the warps per SM (warp_solver_block_worlds).
 constexpr int kWarpSolverWorlds = 8;
 
 // One world's shared memory, in floats, for up to `rows` active rows. Matrix rows are `ld` =
@@ -481,20 +482,38 @@ __device__ void warp_solve_world(const ModelView& m, const Data& d, float* sh,
   for (int slot = lane; slot < m.size.ncon_max; slot += 32) contact_force_slot(m, d, slot);
 }
 
-// Worlds with at most kWarpRows active rows. Block: kWarpSolverWorlds consecutive worlds, a
-// warp each. Four blocks per SM: 64 registers (from 79, no spills), so 32 warps per SM instead
-// of 24 where shared memory allows (Ant: 28.8 KB a block); ncu found the kernel latency-bound
-// at 16.5 achieved warps per SM (2026-12-03). Five blocks would spill.
-__global__ void __launch_bounds__(32 * kWarpSolverWorlds, 4) warp_solve_kernel(const __grid_constant__ ModelView m,
-                                  const __grid_constant__ StateView s,
-                                  const __grid_constant__ WarpSolverLayout l) {
+// Worlds with at most kWarpRows active rows. Block: blockDim.x / 32 consecutive worlds, a warp
+// each. Registers bounded for four blocks of 8 per SM: 64 (from 79, no spills), so 32 warps per
+// SM instead of 24 where shared memory allows (Ant: 28.8 KB a block); ncu found the kernel
+// latency-bound at 16.5 achieved warps per SM (2026-12-03). Five blocks would spill.
+__global__ void __launch_bounds__(32 * kWarpSolverWorlds, 4)
+    warp_solve_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s,
+                      const __grid_constant__ WarpSolverLayout l) {
   extern __shared__ float smem[];
   const int warp = threadIdx.x >> 5;
-  const int world = blockIdx.x * kWarpSolverWorlds + warp;
+  const int world = blockIdx.x * (blockDim.x >> 5) + warp;
   if (world >= s.num_worlds) return;  // whole warps
   const Data d = s.world(world);
   const int nactive = active_rows(d);
   if (nactive <= kWarpRows) warp_solve_world<1>(m, d, smem + warp * l.floats, l, nactive);
+}
+
+// Worlds per block of warp_solve_kernel: of 8, 4 and 2, the one with the most resident warps per
+// SM, ties to the larger. Humanoid under PGS (80.9 KB for 8 worlds) was held to two blocks, 16
+// warps per SM, by shared memory (ncu, 2026-12-03); in blocks of 4 it can hold 20 or more.
+inline int warp_solver_block_worlds(const WarpSolverLayout& l) {
+  int best = kWarpSolverWorlds, best_warps = 0;
+  for (int worlds = kWarpSolverWorlds; worlds >= 2; worlds /= 2) {
+    int blocks = 0;
+    cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+                   &blocks, warp_solve_kernel, 32 * worlds, warp_solver_smem_bytes(l, worlds)),
+               "cudaOccupancyMaxActiveBlocksPerMultiprocessor (warp_solve_kernel)");
+    if (blocks * worlds > best_warps) {
+      best = worlds;
+      best_warps = blocks * worlds;
+    }
+  }
+  return best;
 }
 
 // Worlds with kWarpRows < nactive ≤ 2·kWarpRows, which are few: a one-warp block scans
@@ -551,9 +570,9 @@ inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStre
   (void)opted_in;
   const WarpSolverLayout narrow = warp_solver_layout(m, kWarpRows),
                          wide = warp_solver_layout(m, 2 * kWarpRows);
-  const int blocks = (s.num_worlds + kWarpSolverWorlds - 1) / kWarpSolverWorlds;
-  warp_solve_kernel<<<blocks, 32 * kWarpSolverWorlds,
-                      warp_solver_smem_bytes(narrow, kWarpSolverWorlds), stream>>>(m, s, narrow);
+  const int worlds = warp_solver_block_worlds(narrow);
+  warp_solve_kernel<<<(s.num_worlds + worlds - 1) / worlds, 32 * worlds,
+                      warp_solver_smem_bytes(narrow, worlds), stream>>>(m, s, narrow);
   cuda_check_launch("warp_solve_kernel");
   warp_solve_wide_kernel<<<(s.num_worlds + kWideScanWorlds - 1) / kWideScanWorlds, 32,
                            warp_solver_smem_bytes(wide, 1), stream>>>(m, s, wide);
