@@ -19,6 +19,10 @@
 // rows (beyond dense PGS too) per thread (solver_fallback_kernel).
 #pragma once
 
+#include <array>
+#include <map>
+#include <mutex>
+
 #include "engine/solver.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
@@ -74,8 +78,7 @@ inline size_t max_block_smem() {
   return static_cast<size_t>(bytes);
 }
 
-inline bool warp_solver_fits(const ModelView& m) {
-  const size_t smem = max_block_smem();
+inline bool warp_solver_fits(const ModelView& m, size_t smem) {
   return m.opt.cone == kConePyramidal && m.size.nv <= 32 && m.size.nefc_max > 0 &&
          warp_solver_smem_bytes(warp_solver_layout(m, kWarpRows), kWarpSolverWorlds) <= smem &&
          warp_solver_smem_bytes(warp_solver_layout(m, 2 * kWarpRows), 1) <= smem;
@@ -544,38 +547,64 @@ __global__ void solver_fallback_kernel(const __grid_constant__ ModelView m,
   if (w < s.num_worlds && active_rows(s.world(w)) > 2 * kWarpRows) solve_constraint(m, s.world(w));
 }
 
-// The kernel's dynamic shared memory limit raised, once per process, to the device's whole
-// per-block budget.
+// The kernel's dynamic shared memory limit raised to the device's whole per-block budget.
 template <class Kernel>
-void opt_into_block_smem(Kernel kernel, const char* name) {
+void opt_into_block_smem(Kernel kernel, size_t smem, const char* name) {
   cuda_check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(max_block_smem())),
+                                  static_cast<int>(smem)),
              name);
+}
+
+// How the solver stage of one model launches on one device.
+struct SolverLaunch {
+  bool warp = false;  // warps per world (warp_solver_fits), else a thread per world
+  int worlds = 0;     // per block of warp_solve_kernel
+  WarpSolverLayout narrow, wide;
+};
+
+// The solver stage's launch for model m on the current device, decided on first use and kept:
+// the device and occupancy queries behind it would otherwise run on every step. Keyed by what
+// the decision reads (device, nv, cone, solver, whether there are rows).
+inline SolverLaunch solver_launch(const ModelView& m) {
+  static std::mutex mutex;
+  static std::map<std::array<int, 5>, SolverLaunch> plans;
+  int device = 0;
+  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
+  const std::array<int, 5> key = {device, m.size.nv, m.opt.cone, uses_pgs(m.opt) ? 1 : 0,
+                                  m.size.nefc_max > 0 ? 1 : 0};
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto found = plans.find(key);
+  if (found != plans.end()) return found->second;
+  SolverLaunch plan;
+  const size_t smem = max_block_smem();
+  plan.warp = warp_solver_fits(m, smem);
+  if (plan.warp) {
+    opt_into_block_smem(warp_solve_kernel, smem, "cudaFuncSetAttribute (warp_solve_kernel)");
+    opt_into_block_smem(warp_solve_wide_kernel, smem,
+                        "cudaFuncSetAttribute (warp_solve_wide_kernel)");
+    plan.narrow = warp_solver_layout(m, kWarpRows);
+    plan.wide = warp_solver_layout(m, 2 * kWarpRows);
+    plan.worlds = warp_solver_block_worlds(plan.narrow);
+  }
+  plans.emplace(key, plan);
+  return plan;
 }
 
 // The constraint solve of every world: warps per world where the model allows
 // (warp_solver_fits), else `thread_solve` (one thread per world).
 inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStream_t stream,
                                 void (*thread_solve)(ModelView, StateView)) {
-  if (!warp_solver_fits(m)) {
+  const SolverLaunch plan = solver_launch(m);
+  if (!plan.warp) {
     thread_solve<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
     cuda_check_launch("forward_stage_kernel (solver)");
     return;
   }
-  static const bool opted_in = [] {
-    opt_into_block_smem(warp_solve_kernel, "cudaFuncSetAttribute (warp_solve_kernel)");
-    opt_into_block_smem(warp_solve_wide_kernel, "cudaFuncSetAttribute (warp_solve_wide_kernel)");
-    return true;
-  }();
-  (void)opted_in;
-  const WarpSolverLayout narrow = warp_solver_layout(m, kWarpRows),
-                         wide = warp_solver_layout(m, 2 * kWarpRows);
-  const int worlds = warp_solver_block_worlds(narrow);
-  warp_solve_kernel<<<(s.num_worlds + worlds - 1) / worlds, 32 * worlds,
-                      warp_solver_smem_bytes(narrow, worlds), stream>>>(m, s, narrow);
+  warp_solve_kernel<<<(s.num_worlds + plan.worlds - 1) / plan.worlds, 32 * plan.worlds,
+                      warp_solver_smem_bytes(plan.narrow, plan.worlds), stream>>>(m, s, plan.narrow);
   cuda_check_launch("warp_solve_kernel");
   warp_solve_wide_kernel<<<(s.num_worlds + kWideScanWorlds - 1) / kWideScanWorlds, 32,
-                           warp_solver_smem_bytes(wide, 1), stream>>>(m, s, wide);
+                           warp_solver_smem_bytes(plan.wide, 1), stream>>>(m, s, plan.wide);
   cuda_check_launch("warp_solve_wide_kernel");
   solver_fallback_kernel<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
   cuda_check_launch("solver_fallback_kernel");
