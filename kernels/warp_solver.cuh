@@ -154,45 +154,43 @@ __device__ void lower_entry(int t, int& i, int& j) {
   j = t - i * (i + 1) / 2;
 }
 
-// In-place Cholesky of the n×n lower triangle of H, as cholesky() but for rounding: each entry
-// is the same sum in the same order, then scaled by rsqrt of the pivot instead of divided by its
-// root (a division per column sat on the factor's serial chain); lane i computes row i of
-// column j. Returns 1/L_ii in lane i (0 beyond n), for warp_cholesky_solve.
-__device__ float warp_cholesky(int n, int ld, float* H) {
+// In-place Cholesky of the n×n lower triangle of H, fused with the forward substitution
+// L·y = b (bᵢ in lane i); returns y in lane i and 1/L_ii in inv_diag (lane i; 0 beyond n).
+// As cholesky() and cholesky_solve() but for rounding: each entry and each yᵢ is the same sum in
+// the same order, then scaled by rsqrt of the pivot instead of divided by its root (a division
+// per column sat on the factor's serial chain). Lane i computes row i of column j, lane j's sum
+// being the pivot; yⱼ's update of the lanes below rides along with the column, off its chain.
+__device__ float warp_cholesky_forward(int n, int ld, float* H, float b, float& inv_diag) {
   const int lane = threadIdx.x & 31;
-  float inv_diag = 0;
+  const float* row = H + (lane < n ? lane : 0) * ld;
+  inv_diag = 0;
   for (int j = 0; j < n; ++j) {
-    float djj = H[j * ld + j];
-    for (int k = 0; k < j; ++k) djj -= H[j * ld + k] * H[j * ld + k];
-    djj = fmaxf(djj, 1e-15f);
+    const bool below = lane >= j && lane < n;
+    const float* Lj = H + j * ld;
+    float s = 0;
+    if (below) {
+      s = row[j];
+      for (int k = 0; k < j; ++k) s -= row[k] * Lj[k];
+    }
+    const float djj = fmaxf(__shfl_sync(kAllLanes, s, j), 1e-15f);
     const float inv = rsqrtf(djj);
-    float lij = 0;
-    if (lane > j && lane < n) {
-      float s = H[lane * ld + j];
-      for (int k = 0; k < j; ++k) s -= H[lane * ld + k] * H[j * ld + k];
-      lij = s * inv;
-    }
-    __syncwarp();
-    if (lane > j && lane < n) H[lane * ld + j] = lij;
+    const float lij = lane == j ? djj * inv : s * inv;
+    if (below) H[lane * ld + j] = lij;
     if (lane == j) {
-      H[j * ld + j] = djj * inv;
       inv_diag = inv;
+      b *= inv;
     }
-    __syncwarp();
+    const float yj = __shfl_sync(kAllLanes, b, j);
+    if (lane > j && lane < n) b -= lij * yj;
+    __syncwarp();  // column j is stored before the next column reads it
   }
-  return inv_diag;
+  return b;
 }
 
-// x ← (L·Lᵀ)⁻¹·x with xᵢ in lane i and inv_diag = 1/L_ii (warp_cholesky's): forward
-// substitution in cholesky_solve's order, backward by columns; a multiply, not a division, on
-// each step's serial chain.
-__device__ float warp_cholesky_solve(int n, int ld, const float* L, float inv_diag, float x) {
+// x ← L⁻ᵀ·y with yᵢ in lane i and inv_diag = 1/L_ii (warp_cholesky_forward's): backward
+// substitution by columns, a multiply, not a division, on each step's serial chain.
+__device__ float warp_cholesky_backward(int n, int ld, const float* L, float inv_diag, float x) {
   const int lane = threadIdx.x & 31;
-  for (int k = 0; k < n; ++k) {
-    if (lane == k) x *= inv_diag;
-    const float xk = __shfl_sync(kAllLanes, x, k);
-    if (lane > k && lane < n) x -= L[lane * ld + k] * xk;
-  }
   for (int k = n - 1; k >= 0; --k) {
     if (lane == k) x *= inv_diag;
     const float xk = __shfl_sync(kAllLanes, x, k);
@@ -275,8 +273,9 @@ __device__ float warp_newton(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]
       if (t0 + lane < entries) H[i * ld + j] = h;
     }
     __syncwarp();
-    const float inv_diag = warp_cholesky(nv, ld, H);
-    const float p = warp_cholesky_solve(nv, ld, H, inv_diag, -grad);
+    float inv_diag;
+    const float y = warp_cholesky_forward(nv, ld, H, -grad, inv_diag);
+    const float p = warp_cholesky_backward(nv, ld, H, inv_diag, y);
 
     // Exact line search, as solve_newton (its comments give the reasons).
     const float Mp = mat_vec(M, ld, nv, nv, p);
