@@ -13,6 +13,9 @@
 #                   the env-vs-physics rows of all four envs, Humanoid's largest batches and
 #                   the env memcheck
 #   quick           build and two Ant rows
+#   pytest          build only the Python module and run the GPU pytest
+#   profile-stages  ncu on the staged step's per-thread stages (constraint rows, mass matrix,
+#                   smooth forces, integrator) of settled Ant and Humanoid worlds
 #   bench-only      build lockstep-bench and stop (for commands that follow in the same call)
 #   compare         the staged step (default) against the fused kernel on the issue-5 rows
 #   profile         ncu on the warp-per-world solver (Ant, Humanoid), then (unless
@@ -23,7 +26,7 @@
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
-case "$mode" in full|test|bench|bench-only|compare|minimal|quick|profile) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
+case "$mode" in full|test|bench|bench-only|compare|minimal|quick|profile|pytest|profile-stages) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
 deps=/tmp/deps
@@ -70,7 +73,7 @@ env_memcheck() {
 # into $out/ncu_lines.txt. NAME labels the run.
 profile_kernel() {
   local name="$1" kernel="$2"; shift 2
-  ncu --clock-control none -k "regex:$kernel" --launch-skip "${NCU_SKIP:-3}" -c 1 \
+  ncu --clock-control none --kernel-name-base demangled -k "regex:$kernel" --launch-skip "${NCU_SKIP:-3}" -c 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
     --section WarpStateStats --section LaunchStats --section SchedulerStats \
     --section InstructionStats --section SourceCounters -f -o "/tmp/$name" \
@@ -114,6 +117,26 @@ if [ "$mode" = profile ]; then
   profile_kernel ant_env_physics step_kernel --model "$root/models/ant.xml" --num-worlds 4096 --launch fused
   profile_kernel reacher_env env_end_kernel --env reacher --num-worlds 65536
   profile_kernel reacher_physics step_kernel --model "$root/models/reacher.xml" --substeps 2 --num-worlds 65536 --launch fused
+  exit 0
+fi
+
+if [ "$mode" = pytest ]; then
+  build_targets _lockstep
+  gpu_pytest
+  exit 0
+fi
+
+if [ "$mode" = profile-stages ]; then
+  build_targets lockstep-bench
+  # launch counts of a settled state: 1 s simulated, one launch of each stage per physics step
+  NCU_SKIP=340 profile_kernel humanoid_rows 'forward_stage_kernel<4>' --model humanoid \
+    --integrator euler --num-worlds 65536
+  for stage in 1 4 5; do
+    NCU_SKIP=110 profile_kernel ant_stage$stage "forward_stage_kernel<$stage>" --model ant \
+      --integrator euler --num-worlds 65536
+  done
+  NCU_SKIP=110 profile_kernel ant_integrator euler_finish_kernel --model ant --integrator euler \
+    --num-worlds 65536
   exit 0
 fi
 

@@ -6,9 +6,10 @@
 // (bench/RESULTS.md, 2026-12-03).
 //
 // Same iterations, tests and tolerances as solve_newton / solve_pgs; the sums are taken in
-// another order (warp reductions) and PGS multiplies by 1/AR_kk, so results agree with the
-// thread-per-world solve to float32 rounding, not bitwise. Each world's arithmetic depends on
-// nothing but its own data, so runs and batch sizes still give bitwise-identical results.
+// another order (warp reductions), PGS multiplies by 1/AR_kk and Newton's factor by rsqrt of
+// its pivots, so results agree with the thread-per-world solve to float32 rounding, not
+// bitwise. Each world's arithmetic depends on nothing but its own data, so runs and batch sizes
+// still give bitwise-identical results.
 //
 // Scope, decided per model (warp_solver_fits): pyramidal cones (every row scalar), nv ≤ 32 and
 // one world's matrices in shared memory; other models keep the thread-per-world solve. Per world:
@@ -17,6 +18,10 @@
 // Humanoid's settled worlds, each alone on one thread had cost a 65,536-world step 5 ms); more
 // rows (beyond dense PGS too) per thread (solver_fallback_kernel).
 #pragma once
+
+#include <array>
+#include <map>
+#include <mutex>
 
 #include "engine/solver.h"
 #include "kernels/cuda_check.cuh"
@@ -27,8 +32,9 @@ namespace {
 
 constexpr int kWarpRows = 32;
 constexpr unsigned kAllLanes = 0xffffffffu;
-// Consecutive worlds per block: a 32-byte sector of the world-fastest state holds one entry of
-// 8 worlds, so the block's loads of it are served by one fetch.
+// Most consecutive worlds per block: a 32-byte sector of the world-fastest state holds one entry
+// of 8 worlds, so the block's loads of it are served by one fetch. Fewer where shared memory
+// would cap the warps per SM (warp_solver_block_worlds).
 constexpr int kWarpSolverWorlds = 8;
 
 // One world's shared memory, in floats, for up to `rows` active rows. Matrix rows are `ld` =
@@ -72,8 +78,7 @@ inline size_t max_block_smem() {
   return static_cast<size_t>(bytes);
 }
 
-inline bool warp_solver_fits(const ModelView& m) {
-  const size_t smem = max_block_smem();
+inline bool warp_solver_fits(const ModelView& m, size_t smem) {
   return m.opt.cone == kConePyramidal && m.size.nv <= 32 && m.size.nefc_max > 0 &&
          warp_solver_smem_bytes(warp_solver_layout(m, kWarpRows), kWarpSolverWorlds) <= smem &&
          warp_solver_smem_bytes(warp_solver_layout(m, 2 * kWarpRows), 1) <= smem;
@@ -149,38 +154,45 @@ __device__ void lower_entry(int t, int& i, int& j) {
   j = t - i * (i + 1) / 2;
 }
 
-// In-place Cholesky of the n×n lower triangle of H, as cholesky(): each entry is the same
-// sum in the same order; lane i computes row i of column j.
-__device__ void warp_cholesky(int n, int ld, float* H) {
+// In-place Cholesky of the n×n lower triangle of H, fused with the forward substitution
+// L·y = b (bᵢ in lane i); returns y in lane i and 1/L_ii in inv_diag (lane i; 0 beyond n).
+// As cholesky() and cholesky_solve() but for rounding: each entry and each yᵢ is the same sum in
+// the same order, then scaled by rsqrt of the pivot instead of divided by its root (a division
+// per column sat on the factor's serial chain). Lane i computes row i of column j, lane j's sum
+// being the pivot; yⱼ's update of the lanes below rides along with the column, off its chain.
+__device__ float warp_cholesky_forward(int n, int ld, float* H, float b, float& inv_diag) {
   const int lane = threadIdx.x & 31;
+  const float* row = H + (lane < n ? lane : 0) * ld;
+  inv_diag = 0;
   for (int j = 0; j < n; ++j) {
-    float djj = H[j * ld + j];
-    for (int k = 0; k < j; ++k) djj -= H[j * ld + k] * H[j * ld + k];
-    djj = sqrtf(fmaxf(djj, 1e-15f));
-    float lij = 0;
-    if (lane > j && lane < n) {
-      float s = H[lane * ld + j];
-      for (int k = 0; k < j; ++k) s -= H[lane * ld + k] * H[j * ld + k];
-      lij = s / djj;
+    const bool below = lane >= j && lane < n;
+    const float* Lj = H + j * ld;
+    float s = 0;
+    if (below) {
+      s = row[j];
+      for (int k = 0; k < j; ++k) s -= row[k] * Lj[k];
     }
-    __syncwarp();
-    if (lane > j && lane < n) H[lane * ld + j] = lij;
-    if (lane == j) H[j * ld + j] = djj;
-    __syncwarp();
+    const float djj = fmaxf(__shfl_sync(kAllLanes, s, j), 1e-15f);
+    const float inv = rsqrtf(djj);
+    const float lij = lane == j ? djj * inv : s * inv;
+    if (below) H[lane * ld + j] = lij;
+    if (lane == j) {
+      inv_diag = inv;
+      b *= inv;
+    }
+    const float yj = __shfl_sync(kAllLanes, b, j);
+    if (lane > j && lane < n) b -= lij * yj;
+    __syncwarp();  // column j is stored before the next column reads it
   }
+  return b;
 }
 
-// x ← (L·Lᵀ)⁻¹·x with xᵢ in lane i: forward substitution in cholesky_solve's order, backward by
-// columns.
-__device__ float warp_cholesky_solve(int n, int ld, const float* L, float x) {
+// x ← L⁻ᵀ·y with yᵢ in lane i and inv_diag = 1/L_ii (warp_cholesky_forward's): backward
+// substitution by columns, a multiply, not a division, on each step's serial chain.
+__device__ float warp_cholesky_backward(int n, int ld, const float* L, float inv_diag, float x) {
   const int lane = threadIdx.x & 31;
-  for (int k = 0; k < n; ++k) {
-    if (lane == k) x /= L[k * ld + k];
-    const float xk = __shfl_sync(kAllLanes, x, k);
-    if (lane > k && lane < n) x -= L[lane * ld + k] * xk;
-  }
   for (int k = n - 1; k >= 0; --k) {
-    if (lane == k) x /= L[k * ld + k];
+    if (lane == k) x *= inv_diag;
     const float xk = __shfl_sync(kAllLanes, x, k);
     if (lane < k) x -= L[k * ld + lane] * xk;
   }
@@ -261,8 +273,9 @@ __device__ float warp_newton(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]
       if (t0 + lane < entries) H[i * ld + j] = h;
     }
     __syncwarp();
-    warp_cholesky(nv, ld, H);
-    const float p = warp_cholesky_solve(nv, ld, H, -grad);
+    float inv_diag;
+    const float y = warp_cholesky_forward(nv, ld, H, -grad, inv_diag);
+    const float p = warp_cholesky_backward(nv, ld, H, inv_diag, y);
 
     // Exact line search, as solve_newton (its comments give the reasons).
     const float Mp = mat_vec(M, ld, nv, nv, p);
@@ -471,18 +484,38 @@ __device__ void warp_solve_world(const ModelView& m, const Data& d, float* sh,
   for (int slot = lane; slot < m.size.ncon_max; slot += 32) contact_force_slot(m, d, slot);
 }
 
-// Worlds with at most kWarpRows active rows. Block: kWarpSolverWorlds consecutive worlds, a
-// warp each.
-__global__ void warp_solve_kernel(const __grid_constant__ ModelView m,
-                                  const __grid_constant__ StateView s,
-                                  const __grid_constant__ WarpSolverLayout l) {
+// Worlds with at most kWarpRows active rows. Block: blockDim.x / 32 consecutive worlds, a warp
+// each. Registers bounded for four blocks of 8 per SM: 64 (from 79, no spills), so 32 warps per
+// SM instead of 24 where shared memory allows (Ant: 28.8 KB a block); ncu found the kernel
+// latency-bound at 16.5 achieved warps per SM (2026-12-03). Five blocks would spill.
+__global__ void __launch_bounds__(32 * kWarpSolverWorlds, 4)
+    warp_solve_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s,
+                      const __grid_constant__ WarpSolverLayout l) {
   extern __shared__ float smem[];
   const int warp = threadIdx.x >> 5;
-  const int world = blockIdx.x * kWarpSolverWorlds + warp;
+  const int world = blockIdx.x * (blockDim.x >> 5) + warp;
   if (world >= s.num_worlds) return;  // whole warps
   const Data d = s.world(world);
   const int nactive = active_rows(d);
   if (nactive <= kWarpRows) warp_solve_world<1>(m, d, smem + warp * l.floats, l, nactive);
+}
+
+// Worlds per block of warp_solve_kernel: of 8, 4 and 2, the one with the most resident warps per
+// SM, ties to the larger. Humanoid under PGS (80.9 KB for 8 worlds) was held to two blocks, 16
+// warps per SM, by shared memory (ncu, 2026-12-03); in blocks of 4 it can hold 20 or more.
+inline int warp_solver_block_worlds(const WarpSolverLayout& l) {
+  int best = kWarpSolverWorlds, best_warps = 0;
+  for (int worlds = kWarpSolverWorlds; worlds >= 2; worlds /= 2) {
+    int blocks = 0;
+    cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+                   &blocks, warp_solve_kernel, 32 * worlds, warp_solver_smem_bytes(l, worlds)),
+               "cudaOccupancyMaxActiveBlocksPerMultiprocessor (warp_solve_kernel)");
+    if (blocks * worlds > best_warps) {
+      best = worlds;
+      best_warps = blocks * worlds;
+    }
+  }
+  return best;
 }
 
 // Worlds with kWarpRows < nactive ≤ 2·kWarpRows, which are few: a one-warp block scans
@@ -513,38 +546,64 @@ __global__ void solver_fallback_kernel(const __grid_constant__ ModelView m,
   if (w < s.num_worlds && active_rows(s.world(w)) > 2 * kWarpRows) solve_constraint(m, s.world(w));
 }
 
-// The kernel's dynamic shared memory limit raised, once per process, to the device's whole
-// per-block budget.
+// The kernel's dynamic shared memory limit raised to the device's whole per-block budget.
 template <class Kernel>
-void opt_into_block_smem(Kernel kernel, const char* name) {
+void opt_into_block_smem(Kernel kernel, size_t smem, const char* name) {
   cuda_check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(max_block_smem())),
+                                  static_cast<int>(smem)),
              name);
+}
+
+// How the solver stage of one model launches on one device.
+struct SolverLaunch {
+  bool warp = false;  // warps per world (warp_solver_fits), else a thread per world
+  int worlds = 0;     // per block of warp_solve_kernel
+  WarpSolverLayout narrow, wide;
+};
+
+// The solver stage's launch for model m on the current device, decided on first use and kept:
+// the device and occupancy queries behind it would otherwise run on every step. Keyed by what
+// the decision reads (device, nv, cone, solver, whether there are rows).
+inline SolverLaunch solver_launch(const ModelView& m) {
+  static std::mutex mutex;
+  static std::map<std::array<int, 5>, SolverLaunch> plans;
+  int device = 0;
+  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
+  const std::array<int, 5> key = {device, m.size.nv, m.opt.cone, uses_pgs(m.opt) ? 1 : 0,
+                                  m.size.nefc_max > 0 ? 1 : 0};
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto found = plans.find(key);
+  if (found != plans.end()) return found->second;
+  SolverLaunch plan;
+  const size_t smem = max_block_smem();
+  plan.warp = warp_solver_fits(m, smem);
+  if (plan.warp) {
+    opt_into_block_smem(warp_solve_kernel, smem, "cudaFuncSetAttribute (warp_solve_kernel)");
+    opt_into_block_smem(warp_solve_wide_kernel, smem,
+                        "cudaFuncSetAttribute (warp_solve_wide_kernel)");
+    plan.narrow = warp_solver_layout(m, kWarpRows);
+    plan.wide = warp_solver_layout(m, 2 * kWarpRows);
+    plan.worlds = warp_solver_block_worlds(plan.narrow);
+  }
+  plans.emplace(key, plan);
+  return plan;
 }
 
 // The constraint solve of every world: warps per world where the model allows
 // (warp_solver_fits), else `thread_solve` (one thread per world).
 inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStream_t stream,
                                 void (*thread_solve)(ModelView, StateView)) {
-  if (!warp_solver_fits(m)) {
+  const SolverLaunch plan = solver_launch(m);
+  if (!plan.warp) {
     thread_solve<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
     cuda_check_launch("forward_stage_kernel (solver)");
     return;
   }
-  static const bool opted_in = [] {
-    opt_into_block_smem(warp_solve_kernel, "cudaFuncSetAttribute (warp_solve_kernel)");
-    opt_into_block_smem(warp_solve_wide_kernel, "cudaFuncSetAttribute (warp_solve_wide_kernel)");
-    return true;
-  }();
-  (void)opted_in;
-  const WarpSolverLayout narrow = warp_solver_layout(m, kWarpRows),
-                         wide = warp_solver_layout(m, 2 * kWarpRows);
-  const int blocks = (s.num_worlds + kWarpSolverWorlds - 1) / kWarpSolverWorlds;
-  warp_solve_kernel<<<blocks, 32 * kWarpSolverWorlds,
-                      warp_solver_smem_bytes(narrow, kWarpSolverWorlds), stream>>>(m, s, narrow);
+  warp_solve_kernel<<<(s.num_worlds + plan.worlds - 1) / plan.worlds, 32 * plan.worlds,
+                      warp_solver_smem_bytes(plan.narrow, plan.worlds), stream>>>(m, s, plan.narrow);
   cuda_check_launch("warp_solve_kernel");
   warp_solve_wide_kernel<<<(s.num_worlds + kWideScanWorlds - 1) / kWideScanWorlds, 32,
-                           warp_solver_smem_bytes(wide, 1), stream>>>(m, s, wide);
+                           warp_solver_smem_bytes(plan.wide, 1), stream>>>(m, s, plan.wide);
   cuda_check_launch("warp_solve_wide_kernel");
   solver_fallback_kernel<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
   cuda_check_launch("solver_fallback_kernel");
