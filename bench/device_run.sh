@@ -129,13 +129,13 @@ fi
 if [ "$mode" = profile-stages ]; then
   build_targets lockstep-bench
   # launch counts of a settled state: 1 s simulated, one launch of each stage per physics step
-  NCU_SKIP=340 profile_kernel humanoid_rows 'forward_stage_kernel<[^>]*4>' --model humanoid \
+  NCU_SKIP=330 profile_kernel humanoid_rows 'forward_stage_kernel<[^>]*4>' --model humanoid \
     --integrator euler --num-worlds 65536
   for stage in 1 4 5; do
-    NCU_SKIP=110 profile_kernel ant_stage$stage "forward_stage_kernel<[^>]*$stage>" --model ant \
+    NCU_SKIP=104 profile_kernel ant_stage$stage "forward_stage_kernel<[^>]*$stage>" --model ant \
       --integrator euler --num-worlds 65536
   done
-  NCU_SKIP=110 profile_kernel ant_integrator euler_finish_kernel --model ant --integrator euler \
+  NCU_SKIP=104 profile_kernel ant_integrator euler_finish_kernel --model ant --integrator euler \
     --num-worlds 65536
   exit 0
 fi
