@@ -5,8 +5,9 @@
 // 2 per limited joint or tendon (lower, upper), then each contact slot's rows (pyramidal:
 // 1 if condim = 1 else 2·(condim−1); elliptic: condim). A row is active by mask: a limit when
 // its distance is below its margin, a contact when its slot is active and dist < margin − gap.
-// Inactive rows carry zero Jacobian and zero force, so the solvers see MuJoCo's active set in
-// MuJoCo's order (limits, then contacts).
+// The active rows' ids, in MuJoCo's order (limits, then contacts), make the list the solvers
+// walk, so they see MuJoCo's active set. An inactive row gets efc_active = 0 and nothing else:
+// its Jacobian, parameters and force are stale, and nothing reads them.
 #pragma once
 
 #include "engine/support.h"
@@ -66,16 +67,15 @@ LS_HD RowParams row_params(const ModelView& m, const float* solref, const float*
   return p;
 }
 
-// aref = −B·(J·qvel) − K·d·(pos − margin).
-LS_HD void write_row(const Data& d, int nv, int r, float active, const RowParams& p, bool spring) {
+// Active row r: aref = −B·(J·qvel) − K·d·(pos − margin).
+LS_HD void write_row(const Data& d, int nv, int r, const RowParams& p, bool spring) {
   float vel = 0;
-  if (active != 0.0f)  // inactive rows are zero (per-world mask)
-    for (int i = 0; i < nv; ++i) vel += d.efc_J()[r * nv + i] * d.qvel()[i];
-  d.efc_active()[r] = active;
+  for (int i = 0; i < nv; ++i) vel += d.efc_J()[r * nv + i] * d.qvel()[i];
+  d.efc_active()[r] = 1;
   d.efc_pos()[r] = p.pos;
   d.efc_margin()[r] = p.margin;
   d.efc_R()[r] = p.R;
-  d.efc_aref()[r] = active * (-p.B * vel - (spring ? p.K * p.d * (p.pos - p.margin) : 0.0f));
+  d.efc_aref()[r] = -p.B * vel - (spring ? p.K * p.d * (p.pos - p.margin) : 0.0f);
 }
 
 LS_HD void zero_row(const Data& d, int nv, int r) {
@@ -99,15 +99,16 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
     const float q = d.qpos()[qa];
     for (int side = 0; side < 2; ++side) {
       const float dist = side == 0 ? q - m.jnt_range[2 * j] : m.jnt_range[2 * j + 1] - q;
-      const float active = (enabled && dist < m.jnt_margin[j]) ? 1.0f : 0.0f;
-      if (active != 0.0f) {  // inactive rows are never read (per-world mask)
-        zero_row(d, nv, r + side);
-        d.efc_J()[(r + side) * nv + da] = side == 0 ? 1.0f : -1.0f;
-        append_active_row(d, nefc, r + side);
+      if (!(enabled && dist < m.jnt_margin[j])) {  // inactive: never read (per-world mask)
+        d.efc_active()[r + side] = 0;
+        continue;
       }
+      zero_row(d, nv, r + side);
+      d.efc_J()[(r + side) * nv + da] = side == 0 ? 1.0f : -1.0f;
+      append_active_row(d, nefc, r + side);
       const RowParams p = row_params(m, m.jnt_solref + 2 * j, m.jnt_solimp + 5 * j, dist,
                                      m.jnt_margin[j], m.dof_invweight0[da]);
-      write_row(d, nv, r + side, active, p, true);
+      write_row(d, nv, r + side, p, true);
     }
   }
   for (int t = 0; t < m.size.ntendon; ++t) {
@@ -116,17 +117,18 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
     const float len = d.ten_length()[t];
     for (int side = 0; side < 2; ++side) {
       const float dist = side == 0 ? len - m.tendon_range[2 * t] : m.tendon_range[2 * t + 1] - len;
-      const float active = (enabled && dist < m.tendon_margin[t]) ? 1.0f : 0.0f;
-      const float sign = side == 0 ? 1.0f : -1.0f;
-      if (active != 0.0f) {  // per-world mask, as for joints
-        zero_row(d, nv, r + side);
-        for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
-          d.efc_J()[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += sign * m.wrap_prm[w];
-        append_active_row(d, nefc, r + side);
+      if (!(enabled && dist < m.tendon_margin[t])) {  // per-world mask, as for joints
+        d.efc_active()[r + side] = 0;
+        continue;
       }
+      const float sign = side == 0 ? 1.0f : -1.0f;
+      zero_row(d, nv, r + side);
+      for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
+        d.efc_J()[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += sign * m.wrap_prm[w];
+      append_active_row(d, nefc, r + side);
       const RowParams p = row_params(m, m.tendon_solref_lim + 2 * t, m.tendon_solimp_lim + 5 * t,
                                      dist, m.tendon_margin[t], m.tendon_invweight0[t]);
-      write_row(d, nv, r + side, active, p, true);
+      write_row(d, nv, r + side, p, true);
     }
   }
 }
@@ -141,24 +143,16 @@ LS_HD int contact_rows(const ModelView& m, int condim) {
   return m.opt.cone == kConeElliptic ? condim : (condim == 1 ? 1 : 2 * (condim - 1));
 }
 
-// Contact rows of slot s, active or not (`on`); active rows are appended to the active-row
-// list. The relative velocity of geom2 w.r.t. geom1 at the contact point, projected on
+// Contact rows of active slot s, appended to the active-row list. The relative velocity of geom2 w.r.t. geom1 at the contact point, projected on
 // the contact frame, gives v6 = [n, t1, t2 (translation); n, t1, t2 (rotation)] per dof.
 // Pyramidal rows: J_n ± μ_k·J_k (k = t1, t2, spin, roll1, roll2), all with pos = dist.
 // Elliptic rows: J_n, J_t1, ... with pos = dist on the normal and no spring on friction rows.
-LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool on, bool elliptic,
-                             int& nefc) {
+LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elliptic, int& nefc) {
   const int nv = m.size.nv;
   const int c = m.slot_collisionid[s];
   const int dim = m.collision_condim[c];
   const int nrow = contact_rows(m, dim);
   const int r0 = m.slot_efcadr[s];
-  if (!on) {
-    // Inactive slot (per-world mask): its rows are never read, so they are left as they are
-    // (zeroing them cost Humanoid 311·23 stores per step).
-    for (int k = 0; k < nrow; ++k) d.efc_active()[r0 + k] = 0;
-    return;
-  }
   float mu[5];
   pair_friction(m, d, c, mu);
   const float dist = d.contact_dist()[s];
@@ -213,7 +207,7 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool on, 
       p.pos = 0;
       spring = false;
     }
-    write_row(d, nv, r0 + k, /*active=*/1.0f, p, spring);
+    write_row(d, nv, r0 + k, p, spring);
   }
 }
 
@@ -233,8 +227,14 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
       const bool on = enabled && d.contact_active()[s] > 0 && d.contact_dist()[s] < includemargin;
       chunk |= on ? 1u << j : 0u;
     }
+    // The chunk's slots own rows [slot_efcadr[s0], the next chunk's first): all flagged inactive
+    // by stores alone, then the active slots' rows written. Inactive rows are otherwise left as
+    // they are (never read; zeroing them cost Humanoid 311·23 stores a step), and flagging them
+    // slot by slot put two dependent model loads per slot on the chain.
+    const int r_end = s0 + count < m.size.ncon_max ? m.slot_efcadr[s0 + count] : m.size.nefc_max;
+    for (int r = m.slot_efcadr[s0]; r < r_end; ++r) d.efc_active()[r] = 0;
     for (int j = 0; j < count; ++j)
-      contact_slot_rows(m, d, s0 + j, (chunk >> j & 1u) != 0, elliptic, nefc);
+      if (chunk >> j & 1u) contact_slot_rows(m, d, s0 + j, elliptic, nefc);
   }
 }
 

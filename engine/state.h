@@ -77,11 +77,11 @@ namespace lockstep {
   X(nefc, 1, "number of active constraint rows")                                            \
   X(efc_active, nefc_max, "1 if the row is active (a limit or contact within its margin)")  \
   X(efc_rowid, nefc_max, "ids of the active rows in increasing order, the first nefc entries") \
-  X(efc_J, nefc_max * nv, "constraint Jacobian, dense row-major (rows of inactive slots: stale)") \
-  X(efc_pos, nefc_max, "constraint violation (distance) [m or rad]")                        \
-  X(efc_margin, nefc_max, "margin of the row [m or rad]")                                  \
-  X(efc_R, nefc_max, "regulariser R")                                                       \
-  X(efc_aref, nefc_max, "reference acceleration")                                           \
+  X(efc_J, nefc_max * nv, "constraint Jacobian, dense row-major (active rows; others stale)") \
+  X(efc_pos, nefc_max, "constraint violation (distance) [m or rad] (active rows; others stale)") \
+  X(efc_margin, nefc_max, "margin of the row [m or rad] (active rows; others stale)") \
+  X(efc_R, nefc_max, "regulariser R (active rows; others stale)") \
+  X(efc_aref, nefc_max, "reference acceleration [m/s² or rad/s²] (active rows; others stale)") \
   X(efc_force, nefc_max, "constraint force of the row (active rows; others stale)")                                     \
   X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)") \
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
