@@ -29,6 +29,15 @@
 
 namespace lockstep {
 
+// Index of the lowest set bit of x ≠ 0.
+LS_HD int lowest_bit(unsigned x) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(static_cast<int>(x)) - 1;
+#else
+  return __builtin_ctz(x);
+#endif
+}
+
 // Enumerations use MuJoCo's numeric values, so model arrays compare one-to-one with mjModel's.
 enum JointType : int { kJntFree = 0, kJntBall = 1, kJntSlide = 2, kJntHinge = 3 };
 enum GeomType : int {
