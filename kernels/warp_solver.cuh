@@ -599,8 +599,9 @@ inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStre
     cuda_check_launch("forward_stage_kernel (solver)");
     return;
   }
-  warp_solve_kernel<<<(s.num_worlds + plan.worlds - 1) / plan.worlds, 32 * plan.worlds,
-                      warp_solver_smem_bytes(plan.narrow, plan.worlds), stream>>>(m, s, plan.narrow);
+  const size_t smem = warp_solver_smem_bytes(plan.narrow, plan.worlds);
+  warp_solve_kernel<<<(s.num_worlds + plan.worlds - 1) / plan.worlds, 32 * plan.worlds, smem,
+                      stream>>>(m, s, plan.narrow);
   cuda_check_launch("warp_solve_kernel");
   warp_solve_wide_kernel<<<(s.num_worlds + kWideScanWorlds - 1) / kWideScanWorlds, 32,
                            warp_solver_smem_bytes(plan.wide, 1), stream>>>(m, s, plan.wide);
