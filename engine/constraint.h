@@ -88,6 +88,11 @@ LS_HD void append_active_row(const Data& d, int& nefc, int r) {
   d.efc_rowid()[nefc++] = static_cast<float>(r);
 }
 
+// Distance of x from its lower (side 0) or upper (side 1) limit in range[0..1].
+LS_HD float limit_dist(const float* range, float x, int side) {
+  return side == 0 ? x - range[0] : range[1] - x;
+}
+
 // Limit rows of joints and tendons; active ones appended to the active-row list.
 // Thread per world, a warp runs a row's code once for every row active in any of its worlds, so
 // each world visits only its own active rows (a bit mask per chunk of joints, read with loads
@@ -96,9 +101,6 @@ LS_HD void append_active_row(const Data& d, int& nefc, int r) {
 LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
   const int nv = m.size.nv;
   const bool enabled = !(m.opt.disableflags & (kDsblLimit | kDsblConstraint));
-  // Limit rows come first, [0, the first contact row): all flagged inactive by plain stores.
-  const int limit_end = m.size.ncon_max > 0 ? m.slot_efcadr[0] : m.size.nefc_max;
-  for (int r = 0; r < limit_end; ++r) d.efc_active()[r] = 0;
   if (!enabled) return;
   constexpr int kChunk = 16;  // joints: two rows (bits) each
   for (int j0 = 0; j0 < m.size.njnt; j0 += kChunk) {
@@ -108,14 +110,14 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
       const int j = j0 + k;
       if (m.jnt_efcadr[j] < 0) continue;  // not limited: Model data
       const float q = d.qpos()[m.jnt_qposadr[j]];
-      on |= q - m.jnt_range[2 * j] < m.jnt_margin[j] ? 1u << (2 * k) : 0u;
-      on |= m.jnt_range[2 * j + 1] - q < m.jnt_margin[j] ? 1u << (2 * k + 1) : 0u;
+      for (int side = 0; side < 2; ++side)
+        if (limit_dist(m.jnt_range + 2 * j, q, side) < m.jnt_margin[j]) on |= 1u << (2 * k + side);
     }
     for (; on != 0; on &= on - 1) {
       const int bit = lowest_bit(on), j = j0 + (bit >> 1), side = bit & 1;
       const int r = m.jnt_efcadr[j] + side, da = m.jnt_dofadr[j];
       const float q = d.qpos()[m.jnt_qposadr[j]];
-      const float dist = side == 0 ? q - m.jnt_range[2 * j] : m.jnt_range[2 * j + 1] - q;
+      const float dist = limit_dist(m.jnt_range + 2 * j, q, side);
       zero_row(d, nv, r);
       d.efc_J()[r * nv + da] = side == 0 ? 1.0f : -1.0f;
       append_active_row(d, nefc, r);
@@ -129,7 +131,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
     if (r < 0) continue;  // Model data
     const float len = d.ten_length()[t];
     for (int side = 0; side < 2; ++side) {
-      const float dist = side == 0 ? len - m.tendon_range[2 * t] : m.tendon_range[2 * t + 1] - len;
+      const float dist = limit_dist(m.tendon_range + 2 * t, len, side);
       if (!(dist < m.tendon_margin[t])) continue;  // per-world mask, as for joints
       const float sign = side == 0 ? 1.0f : -1.0f;
       zero_row(d, nv, r + side);
@@ -238,12 +240,6 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
       const bool on = enabled && d.contact_active()[s] > 0 && d.contact_dist()[s] < includemargin;
       chunk |= on ? 1u << j : 0u;
     }
-    // The chunk's slots own rows [slot_efcadr[s0], the next chunk's first): all flagged inactive
-    // by plain stores (slot by slot took two dependent model loads each), then the active slots'
-    // rows written. Inactive rows are otherwise left as they are (zeroing them cost Humanoid
-    // 311·23 stores a step).
-    const int r_end = s0 + count < m.size.ncon_max ? m.slot_efcadr[s0 + count] : m.size.nefc_max;
-    for (int r = m.slot_efcadr[s0]; r < r_end; ++r) d.efc_active()[r] = 0;
     // Slot by slot, so a warp's lanes write the same rows (coalesced in the world-fastest
     // state) even though it runs the rows of every slot active in any of its worlds. Visiting
     // only each world's own active slots (as limit_rows) cut the Humanoid's instructions here
@@ -259,6 +255,10 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
 // Humanoid ~5-6 of 311).
 // Inputs: kinematics, com_pos, collision, qvel.
 LS_HD void make_constraint(const ModelView& m, const Data& d) {
+  // Every row flagged inactive by plain stores, then the active rows written. Inactive rows are
+  // otherwise left as they are (zeroing them cost Humanoid 311·23 stores a step), and flagging
+  // them slot by slot took two dependent model loads each.
+  for (int r = 0; r < m.size.nefc_max; ++r) d.efc_active()[r] = 0;
   int nefc = 0;
   limit_rows(m, d, nefc);
   contact_rows_fill(m, d, nefc);
