@@ -9,9 +9,10 @@
 // clock on the CPU; the median is reported. --phases adds each stage's time (bench/phases.h).
 // "GB/s" divides an estimate of the state bytes a physics step moves (every float of a world's
 // state read and written once, 2·4·floats_per_world) by the step time; it is a lower bound of
-// memory traffic, set beside the device's measured copy bandwidth. "iters", "ncon" and "nefc" are world means after the last timed step:
-// constraint-solver iterations, active contacts and active constraint rows (what the solver's
-// cost scales with); "launch" is the step launches the row used.
+// memory traffic, set beside the device's measured copy bandwidth. "iters", "ncon" and "nefc"
+// are world means after the last timed step: constraint-solver iterations, active contacts and
+// active constraint rows (what the solver's cost scales with); "launch" is the step launches the
+// row used.
 #include <algorithm>
 #include <cmath>
 #include <chrono>
