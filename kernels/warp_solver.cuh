@@ -323,6 +323,22 @@ __device__ float warp_newton(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]
   return a;
 }
 
+// One projected Gauss-Seidel step of row k = 32·q + kk: every lane computes its own row q's
+// step, lane kk applies it (f, and its share of the sweep's cost change) and broadcasts Δf_k.
+// The shuffle runs in every lane (a divergent shuffle is undefined).
+template <int kRpl>
+__device__ float pgs_row_step(const WarpWorld<kRpl>& w, int q, int kk, const float (&res)[kRpl],
+                              const float (&diag)[kRpl], const float (&inv_diag)[kRpl],
+                              float (&f)[kRpl], float& change) {
+  const float fk = fmaxf(0.0f, f[q] - res[q] * inv_diag[q]), own = fk - f[q];
+  const float delta = __shfl_sync(kAllLanes, own, kk);
+  if (w.lane == kk) {
+    change += res[q] * own + 0.5f * diag[q] * own * own;
+    f[q] = fk;
+  }
+  return delta;
+}
+
 // solve_pgs (dense form) with one warp, from qacc = a; returns qacc in lane i, forces in f.
 template <int kRpl>
 __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
@@ -384,8 +400,10 @@ __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
   __syncwarp();
 
   // Gauss-Seidel sweeps as pgs_sweeps_dense, with each row's residual b_k + Σ AR_kl·f_l kept in
-  // its slot and updated by AR_kl·Δf_l after row l's step: a shuffle per row visit instead of a
-  // warp reduction.
+  // its lane and updated by AR_kl·Δf_l after row l's step. Every lane takes its own row's step
+  // and row k's lane broadcasts Δf_k (pgs_row_step): one shuffle per row visit, where taking r_k,
+  // f_k and 1/AR_kk from lane k took three (Humanoid's solver stage 48.0 → 43.5 ns per
+  // world-step with the AR column below; bench/RESULTS.md, 2026-12-03, fifth session).
   // 1/AR_kk ahead of the sweeps: a division on the sweep's serial chain of row steps costs
   // ~8 instructions and their latency per row visit (ncu, Humanoid, 2026-12-03).
   float res[kRpl], inv_diag[kRpl];
@@ -398,21 +416,38 @@ __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
     res[q] = w.row[q] ? b[q] + s : 0.0f;
   }
   int iter = 0;
-  while (iter < m.opt.iterations) {
-    ++iter;
-    float change = 0;
-    for (int k = 0; k < na; ++k) {
-      const float rk = row_value(res, k), fk0 = row_value(f, k);
-      const float dk = AR[k * ldr + k];
-      const float fk = fmaxf(0.0f, fk0 - rk * row_value(inv_diag, k)), delta = fk - fk0;
+  if constexpr (kRpl == 1) {
+    // Lane l keeps AR's column l (its row: AR is symmetric) in registers: a row visit is then a
+    // shuffle alone.
+    float AR_col[kWarpRows];
+#pragma unroll
+    for (int k = 0; k < kWarpRows; ++k) AR_col[k] = k < na && w.row[0] ? AR[k * ldr + lane] : 0.0f;
+    while (iter < m.opt.iterations) {
+      ++iter;
+      float change = 0;
+#pragma unroll
+      for (int k = 0; k < kWarpRows; ++k) {
+        if (k == na) break;
+        res[0] += AR_col[k] * pgs_row_step(w, 0, k, res, diag, inv_diag, f, change);
+      }
+      if (-w.scale * warp_sum(change) < m.opt.tolerance) break;
+    }
+  } else {
+    while (iter < m.opt.iterations) {
+      ++iter;
+      float change = 0;
 #pragma unroll
       for (int q = 0; q < kRpl; ++q) {
-        if (lane + 32 * q == k) f[q] = fk;
-        if (w.row[q]) res[q] += AR[k * ldr + lane + 32 * q] * delta;
+        for (int kk = 0; kk < min(32, na - 32 * q); ++kk) {
+          const float delta = pgs_row_step(w, q, kk, res, diag, inv_diag, f, change);
+          const float* AR_k = AR + (32 * q + kk) * ldr + lane;
+#pragma unroll
+          for (int p = 0; p < kRpl; ++p)
+            if (w.row[p]) res[p] += AR_k[32 * p] * delta;
+        }
       }
-      change += rk * delta + 0.5f * dk * delta * delta;
+      if (-w.scale * warp_sum(change) < m.opt.tolerance) break;
     }
-    if (-w.scale * change < m.opt.tolerance) break;
   }
   if (lane == 0) {
     w.d.solver_niter()[0] = static_cast<float>(iter);
