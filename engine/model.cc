@@ -18,13 +18,13 @@ void Model::allocate() {
   const Sizes& s = size;
   const int nq = s.nq, nv = s.nv, nu = s.nu, nbody = s.nbody, njnt = s.njnt, ngeom = s.ngeom,
             nsite = s.nsite, ntendon = s.ntendon, nwrap = s.nwrap, npair = s.npair,
-            nexclude = s.nexclude, ncollision = s.ncollision, ncon_max = s.ncon_max;
+            nexclude = s.nexclude, ncollision = s.ncollision, ncon_max = s.ncon_max, nM = s.nM;
 #define LS_X(type, name, count, comment) name.assign(static_cast<size_t>(count), type{});
   LS_MODEL_ARRAYS(LS_X)
 #undef LS_X
   (void)nq, (void)nv, (void)nu, (void)nbody, (void)njnt, (void)ngeom, (void)nsite,
       (void)ntendon, (void)nwrap, (void)npair, (void)nexclude,
-      (void)ncollision, (void)ncon_max;
+      (void)ncollision, (void)ncon_max, (void)nM;
 }
 
 int Model::name2id(const std::string& kind, const std::string& name) const {

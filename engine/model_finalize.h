@@ -9,7 +9,12 @@ namespace lockstep {
 // rows of every contact slot (engine/constraint.h); sets size.nefc_max.
 void compile_constraint_rows(Model& m);
 
-// Candidate collision pairs, constraint rows, then set_const (inverse weights, meaninertia).
+// qM's tree sparsity from dof_parentid: M_rownnz, M_rowadr, M_colind and size.nM (MuJoCo's
+// layout). Physics loops over a dof's ancestors read it, where walking dof_parentid makes each
+// load wait for the one before.
+void compile_dof_sparsity(Model& m);
+
+// qM's sparsity, candidate collision pairs, constraint rows, then set_const (inverse weights, meaninertia).
 // The MJCF compiler calls this once the Model's arrays are filled.
 void finalize_model(Model& m);
 

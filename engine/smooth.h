@@ -12,6 +12,15 @@ LS_HD Vec3 gravity(const ModelView& m, const Data& d) {
   return on * load3(d.param_gravity(), 0);
 }
 
+// f(j) for dof i (with_self) and its ancestors, nearest first: the dof_parentid chain's order,
+// read from row i of qM's sparsity (M_colind, backwards). The chain made each index load wait
+// for the one before; these loads do not depend on each other.
+template <class F>
+LS_HD void for_each_ancestor(const ModelView& m, int i, bool with_self, F f) {
+  const int adr = m.M_rowadr[i];
+  for (int t = adr + m.M_rownnz[i] - (with_self ? 1 : 2); t >= adr; --t) f(m.M_colind[t]);
+}
+
 // Inputs: kinematics, param_mass_scale. Outputs: subtree_mass, subtree_com, cinert, cdof.
 LS_HD void com_pos(const ModelView& m, const Data& d) {
   const int nbody = m.size.nbody;
@@ -100,43 +109,52 @@ LS_HD void make_m(const ModelView& m, const Data& d) {
   for (int i = 0; i < nv; ++i) {
     // Force the subtree of dof i exerts when moving along cdof_i, projected on its ancestors.
     const Vec6 f = mul_inertia(load_inertia(d.crb(), 10 * m.dof_bodyid[i]), cdof_of(d, i));
-    for (int j = i; j >= 0; j = m.dof_parentid[j]) {
+    for_each_ancestor(m, i, true, [&](int j) {
       const float mij = dot(cdof_of(d, j), f);
       d.qM()[i * nv + j] = mij;
       d.qM()[j * nv + i] = mij;
-    }
+    });
     d.qM()[i * nv + i] += m.dof_armature[i];
   }
 }
 
 // Tree-sparse L'DL factorisation of a dense nv×nv matrix `M` (qM, or qM plus a diagonal) into
 // `LD`: D on the diagonal, L (unit lower, nonzero only at ancestor columns) below it. Fill-in is
-// confined to ancestor pairs, so the loops run over dof_parentid chains, which are Model data.
+// confined to ancestor pairs, so the loops run over dofs' ancestors, which are Model data.
 // Factors M + scale·diag(diag_add) (scale 0: M itself; Euler's implicit damping otherwise).
 LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD, Arr<float> diag_add,
                        float scale) {
   const int nv = m.size.nv;
-  copy_entries(LD, M, nv * nv);
+  // Only the lower triangle's tree entries: nM of nv² (Humanoid: 185 of 529); the rest of
+  // LD is never read.
+  for (int i = 0; i < nv; ++i)
+    for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] = M[i * nv + j]; });
   for (int i = 0; i < nv; ++i) LD[i * nv + i] += scale * diag_add[i];
   for (int k = nv - 1; k >= 0; --k) {
     const float invD = 1.0f / LD[k * nv + k];
-    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i]) {
+    for_each_ancestor(m, k, false, [&](int i) {
       const float tmp = LD[k * nv + i];
       // Rank-1 update of the ancestor block: row i, columns i and its ancestors.
-      for (int j = i; j >= 0; j = m.dof_parentid[j]) LD[i * nv + j] -= tmp * invD * LD[k * nv + j];
+      for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] -= tmp * invD * LD[k * nv + j]; });
       LD[k * nv + i] = tmp * invD;
-    }
+    });
   }
 }
 
 // x ← (L'DL)⁻¹ x with the factor from factor_tree.
 LS_HD void solve_tree(const ModelView& m, Arr<float> LD, Arr<float> x) {
   const int nv = m.size.nv;
-  for (int k = nv - 1; k >= 0; --k)
-    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i]) x[i] -= LD[k * nv + i] * x[k];
+  // x[k] in a register through its row (an ancestor i is never k; the compiler cannot know).
+  for (int k = nv - 1; k >= 0; --k) {
+    const float xk = x[k];
+    for_each_ancestor(m, k, false, [&](int i) { x[i] -= LD[k * nv + i] * xk; });
+  }
   for (int k = 0; k < nv; ++k) x[k] /= LD[k * nv + k];
-  for (int k = 0; k < nv; ++k)
-    for (int i = m.dof_parentid[k]; i >= 0; i = m.dof_parentid[i]) x[k] -= LD[k * nv + i] * x[i];
+  for (int k = 0; k < nv; ++k) {
+    float xk = x[k];
+    for_each_ancestor(m, k, false, [&](int i) { xk -= LD[k * nv + i] * x[i]; });
+    x[k] = xk;
+  }
 }
 
 // Inputs: cdof, qvel. Outputs: cvel, cdof_dot. Ball dofs all use the velocity before the ball;

@@ -51,7 +51,7 @@ namespace lockstep {
   X(ten_length, ntendon, "tendon length [m]")                                               \
   X(ten_velocity, ntendon, "tendon velocity [m/s]")                                         \
   X(qM, nv * nv, "joint-space inertia matrix, dense row-major")                             \
-  X(qLD, nv * nv, "L'DL factor of qM: D on the diagonal, L below it (tree sparse)")          \
+  X(qLD, nv * nv, "L'DL factor of qM: D on the diagonal, L at ancestor columns (only)")     \
   X(actuator_length, nu, "actuator length")                                                 \
   X(actuator_velocity, nu, "actuator velocity")                                             \
   X(actuator_force, nu, "actuator force [N or N m]")                                        \

@@ -16,7 +16,7 @@ lockstep = pytest.importorskip("lockstep")
 MODELS = Path(__file__).resolve().parents[2] / ".." / "shared" / "models" / "gymnasium"
 NAMES = ["ant", "half_cheetah", "hopper", "humanoid", "reacher", "walker2d"]
 SIZES = ["nq", "nv", "nu", "nbody", "njnt", "ngeom", "nsite", "ntendon", "nwrap", "npair",
-         "nexclude"]
+         "nexclude", "nM"]
 # Filled after compilation by set_const (mass matrix at qpos0), or Lockstep-only layouts.
 NOT_COMPILER = {"body_invweight0", "dof_invweight0", "tendon_invweight0"}
 # Lockstep name -> MuJoCo name where they differ.
@@ -24,7 +24,8 @@ ALIASES = {"pair_condim": "pair_dim"}
 # Arrays every model must expose (a regression guard on the compared set).
 REQUIRED = ["body_mass", "body_inertia", "body_ipos", "body_iquat", "body_pos", "body_quat",
             "body_subtreemass", "jnt_qposadr", "jnt_dofadr", "jnt_range", "jnt_axis", "qpos0",
-            "qpos_spring", "dof_armature", "dof_damping", "dof_parentid", "actuator_gainprm",
+            "qpos_spring", "dof_armature", "dof_damping", "dof_parentid", "M_rownnz",
+            "M_rowadr", "M_colind", "actuator_gainprm",
             "actuator_biasprm", "actuator_ctrlrange", "actuator_gear", "geom_size", "geom_pos",
             "geom_quat", "geom_rbound", "geom_friction", "geom_solimp"]
 
