@@ -54,7 +54,7 @@ struct Sizes {
   int ncollision = 0;  // compiled candidate geom pairs (engine/collision_pairs.h)
   int ncon_max = 0;    // contact slots, sum of collision_connum
   int nefc_max = 0;    // constraint row slots: limits, then contacts (engine/constraint.h)
-  int nM = 0;          // nonzeros of qM's lower triangle: Σ over dofs of (ancestors + 1)
+  int nM = 0;          // tree nonzeros of qM's lower triangle: Σ over dofs of (ancestors + 1)
   // Rows of the PGS solver's dense block efc_AR: min(nefc_max, kPgsDenseRows) when the model
   // compiles with solver PGS and pyramidal cones, else 0 (worlds with more active rows, or a
   // solver changed after compiling, run PGS row by row).
@@ -100,9 +100,9 @@ struct Sizes {
   X(float, dof_damping, nv, "viscous damping [N s/m or N m s/rad]")                             \
   X(float, dof_frictionloss, nv, "dry friction [N or N m]")                                     \
   X(float, dof_invweight0, nv, "diagonal of M^-1 at qpos0")                                     \
-  X(int, M_rownnz, nv, "nonzeros in row i of qM's lower triangle: dof i's ancestors, then i")   \
-  X(int, M_rowadr, nv, "first M_colind entry of row i")                                         \
-  X(int, M_colind, nM, "column of each nonzero, ascending within a row (the diagonal last)")    \
+  X(int, LD_rownnz, nv, "tree nonzeros in row i of qM and qLD: dof i's ancestors, and i")       \
+  X(int, LD_rowadr, nv, "first LD_colind entry of row i")                                       \
+  X(int, LD_colind, nM, "column of each tree nonzero, ascending in a row (the diagonal last)")  \
   X(int, geom_type, ngeom, "GeomType")                                                          \
   X(int, geom_contype, ngeom, "contact type bitmask")                                           \
   X(int, geom_conaffinity, ngeom, "contact affinity bitmask")                                   \

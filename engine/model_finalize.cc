@@ -37,17 +37,17 @@ void compile_constraint_rows(Model& m) {
 
 void compile_dof_sparsity(Model& m) {
   const int nv = m.size.nv;
-  m.M_rownnz.assign(nv, 0);
-  m.M_rowadr.assign(nv, 0);
-  m.M_colind.clear();
+  m.LD_rownnz.assign(nv, 0);
+  m.LD_rowadr.assign(nv, 0);
+  m.LD_colind.clear();
   for (int i = 0; i < nv; ++i) {
-    m.M_rowadr[i] = static_cast<int>(m.M_colind.size());
-    const size_t end = m.M_colind.size();
-    for (int j = i; j >= 0; j = m.dof_parentid[j]) m.M_colind.push_back(j);
-    std::reverse(m.M_colind.begin() + end, m.M_colind.end());
-    m.M_rownnz[i] = static_cast<int>(m.M_colind.size() - end);
+    m.LD_rowadr[i] = static_cast<int>(m.LD_colind.size());
+    const size_t end = m.LD_colind.size();
+    for (int j = i; j >= 0; j = m.dof_parentid[j]) m.LD_colind.push_back(j);
+    std::reverse(m.LD_colind.begin() + end, m.LD_colind.end());
+    m.LD_rownnz[i] = static_cast<int>(m.LD_colind.size() - end);
   }
-  m.size.nM = static_cast<int>(m.M_colind.size());
+  m.size.nM = static_cast<int>(m.LD_colind.size());
 }
 
 void finalize_model(Model& m) {

@@ -9,12 +9,15 @@ namespace lockstep {
 // rows of every contact slot (engine/constraint.h); sets size.nefc_max.
 void compile_constraint_rows(Model& m);
 
-// qM's tree sparsity from dof_parentid: M_rownnz, M_rowadr, M_colind and size.nM (MuJoCo's
-// layout). Physics loops over a dof's ancestors read it, where walking dof_parentid makes each
-// load wait for the one before.
+// The tree sparsity of qM's lower triangle and of its factor qLD (fill-in stays on ancestors),
+// from dof_parentid: LD_rownnz, LD_rowadr, LD_colind and size.nM. Rows as MuJoCo's M_rownnz,
+// M_rowadr, M_colind, except that MuJoCo also drops entries it can prove zero (two orthogonal
+// slides of one body); nM is MuJoCo's. Physics loops over a dof's ancestors read it, where
+// walking dof_parentid makes each load wait for the one before.
 void compile_dof_sparsity(Model& m);
 
-// qM's sparsity, candidate collision pairs, constraint rows, then set_const (inverse weights, meaninertia).
+// qM's tree sparsity, candidate collision pairs, constraint rows, then set_const (inverse
+// weights, meaninertia).
 // The MJCF compiler calls this once the Model's arrays are filled.
 void finalize_model(Model& m);
 

@@ -13,12 +13,12 @@ LS_HD Vec3 gravity(const ModelView& m, const Data& d) {
 }
 
 // f(j) for dof i (with_self) and its ancestors, nearest first: the dof_parentid chain's order,
-// read from row i of qM's sparsity (M_colind, backwards). The chain made each index load wait
+// read from row i of qLD's sparsity (LD_colind, backwards). The chain made each index load wait
 // for the one before; these loads do not depend on each other.
 template <class F>
 LS_HD void for_each_ancestor(const ModelView& m, int i, bool with_self, F f) {
-  const int adr = m.M_rowadr[i];
-  for (int t = adr + m.M_rownnz[i] - (with_self ? 1 : 2); t >= adr; --t) f(m.M_colind[t]);
+  const int adr = m.LD_rowadr[i];
+  for (int t = adr + m.LD_rownnz[i] - (with_self ? 1 : 2); t >= adr; --t) f(m.LD_colind[t]);
 }
 
 // Inputs: kinematics, param_mass_scale. Outputs: subtree_mass, subtree_com, cinert, cdof.

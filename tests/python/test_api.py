@@ -12,7 +12,7 @@ PREFIX_SIZE = {
     "body_": "nbody", "jnt_": "njnt", "dof_": "nv", "geom_": "ngeom", "site_": "nsite",
     "actuator_": "nu", "tendon_": "ntendon", "wrap_": "nwrap", "pair_": "npair",
     "exclude_": "nexclude", "qpos": "nq", "collision_": "ncollision", "slot_": "ncon_max",
-    "stat_": None, "M_colind": "nM", "M_row": "nv",
+    "stat_": None, "LD_colind": "nM", "LD_row": "nv",
 }
 # Model arrays whose layout is Lockstep's own: actuator_trnid holds one id (joint or tendon), not
 # MuJoCo's (nu, 2) pair.

@@ -24,8 +24,7 @@ ALIASES = {"pair_condim": "pair_dim"}
 # Arrays every model must expose (a regression guard on the compared set).
 REQUIRED = ["body_mass", "body_inertia", "body_ipos", "body_iquat", "body_pos", "body_quat",
             "body_subtreemass", "jnt_qposadr", "jnt_dofadr", "jnt_range", "jnt_axis", "qpos0",
-            "qpos_spring", "dof_armature", "dof_damping", "dof_parentid", "M_rownnz",
-            "M_rowadr", "M_colind", "actuator_gainprm",
+            "qpos_spring", "dof_armature", "dof_damping", "dof_parentid", "actuator_gainprm",
             "actuator_biasprm", "actuator_ctrlrange", "actuator_gear", "geom_size", "geom_pos",
             "geom_quat", "geom_rbound", "geom_friction", "geom_solimp"]
 
@@ -73,6 +72,27 @@ def test_arrays_match(pair):
             sign = np.where(np.sum(mine * ref, axis=-1) < 0, -1.0, 1.0)
             mine = mine * sign[..., None]
         np.testing.assert_allclose(mine, ref, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_tree_sparsity(pair):
+    """LD_* rows hold each dof's ancestors (MuJoCo's dof_parentid chain) and the dof, ascending;
+    MuJoCo's qM is zero outside them (its M_* arrays also drop entries it proves zero)."""
+    ls, mj = pair
+    assert ls.nM == mj.nM == ls.LD_colind.size
+    data = mujoco.MjData(mj)
+    mujoco.mj_forward(mj, data)
+    full = np.zeros((mj.nv, mj.nv))
+    mujoco.mj_fullM(mj, full, data.qM)
+    inside = np.zeros((mj.nv, mj.nv), dtype=bool)
+    for i in range(mj.nv):
+        chain, j = [], i
+        while j >= 0:
+            chain.append(j)
+            j = mj.dof_parentid[j]
+        row = ls.LD_colind[ls.LD_rowadr[i]:ls.LD_rowadr[i] + ls.LD_rownnz[i]]
+        np.testing.assert_array_equal(row, sorted(chain), err_msg=f"dof {i}")
+        inside[i, row] = inside[row, i] = True
+    assert not np.any(full[~inside]), "qM has an entry outside the tree sparsity"
 
 
 def test_body_inertia_frames(pair):
