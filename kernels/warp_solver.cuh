@@ -323,6 +323,41 @@ __device__ float warp_newton(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]
   return a;
 }
 
+// Lane i's place in the dof tree, as dof bit masks (nv ≤ 32): its ancestors and descendants.
+struct DofTree {
+  unsigned ancestors = 0, descendants = 0;
+};
+
+__device__ DofTree dof_tree(const ModelView& m, int nv, int lane) {
+  DofTree t;
+  if (lane < nv) for_each_ancestor(m, lane, false, [&](int j) { t.ancestors |= 1u << j; });
+  for (int i = 0; i < nv; ++i) {  // transpose: the lanes that have i as an ancestor
+    const unsigned below = __ballot_sync(kAllLanes, (t.ancestors >> i) & 1u);
+    if (lane == i) t.descendants = below;
+  }
+  return t;
+}
+
+// solve_tree of one vector by the warp, entry i in lane i (0 beyond nv), LD in shared memory
+// (row-major, stride nv): both passes column by column, dof c's entry broadcast by a shuffle and
+// applied by the lanes its tree links it to. A lane per row walking its row's ancestors through
+// shared memory, each step a dependent load, multiply-add and store, was 32% of the Humanoid
+// solve's stall samples (ncu, 2026-12-03). Same updates; the forward pass sums a row's terms
+// root first instead of nearest first.
+__device__ float warp_solve_tree(const float* LD, int nv, const DofTree& tree, int lane, float x) {
+  const int i = lane < nv ? lane : 0;
+  for (int c = nv - 1; c > 0; --c) {  // x_i −= L_ci·x_c for the ancestors i of c
+    const float xc = __shfl_sync(kAllLanes, x, c);
+    if ((tree.descendants >> c) & 1u) x -= LD[c * nv + i] * xc;
+  }
+  if (lane < nv) x /= LD[i * nv + i];
+  for (int c = 0; c + 1 < nv; ++c) {  // x_i −= L_ic·x_c for the ancestors c of i
+    const float xc = __shfl_sync(kAllLanes, x, c);
+    if ((tree.ancestors >> c) & 1u) x -= LD[i * nv + c] * xc;
+  }
+  return x;
+}
+
 // One projected Gauss-Seidel step of row k = 32·q + kk: every lane computes its own row q's
 // step, lane kk applies it (f, and its share of the sweep's cost change) and broadcasts Δf_k.
 // The shuffle runs in every lane (a divergent shuffle is undefined).
@@ -346,24 +381,22 @@ __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
   const int nv = w.nv, na = w.nactive, ld = w.l.ld, lane = w.lane, ldr = w.l.ldr;
   const float* J = w.sh + w.l.J;
   float *MinvJT = w.sh + w.l.MinvJT, *AR = w.sh + w.l.AR;
-  // qLD in AR's place until AR is built (nv² ≤ rows·(rows + 1)): the tree solves walk it one
-  // dependent load after another.
+  // qLD in AR's place until AR is built (nv² ≤ rows·(rows + 1)).
   float* LD = AR;
   const Arr<float> qLD = w.d.qLD();
   warp_copy(nv * nv, [&](int t) { return qLD[t]; }, [&](int t, float v) { LD[t] = v; });
+  const DofTree tree = dof_tree(m, nv, lane);
   __syncwarp();
-  float diag[kRpl];
+  // Row k: M⁻¹·J_kᵀ (minv_jt_rows) by the whole warp, then its diagonal J_k·M⁻¹·J_kᵀ + R_k.
+  float diag[kRpl] = {};
+  for (int k = 0; k < na; ++k) {
+    const float jk = w.dof ? J[k * ld + lane] : 0.0f;
+    const float x = warp_solve_tree(LD, nv, tree, lane, jk);
+    if (w.dof) MinvJT[k * ld + lane] = x;
+    const float jx = warp_sum(jk * x);
 #pragma unroll
-  for (int q = 0; q < kRpl; ++q) {
-    const int k = lane + 32 * q;
-    diag[q] = 0;
-    if (!w.row[q]) continue;
-    // Row k: M⁻¹·J_kᵀ by tree solves (minv_jt_rows); LD's reads are broadcasts.
-    float* x = MinvJT + k * ld;
-    for (int i = 0; i < nv; ++i) x[i] = J[k * ld + i];
-    solve_tree(m, Arr<float>{LD, 1}, Arr<float>{x, 1});
-    for (int i = 0; i < nv; ++i) diag[q] += J[k * ld + i] * x[i];
-    diag[q] += w.R[q];
+    for (int q = 0; q < kRpl; ++q)
+      if (lane + 32 * q == k) diag[q] = jx + w.R[q];
   }
   __syncwarp();
   // Warm start: f = −jar/R on violated rows at a, kept if its dual cost beats f = 0.
