@@ -448,27 +448,24 @@ __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
     for (int l = 0; l < na; ++l) s += AR[k * ldr + l] * row_value(f, l);
     res[q] = w.row[q] ? b[q] + s : 0.0f;
   }
-  int iter = 0;
+  // With one row per lane, lane l keeps AR's column l (its row: AR is symmetric) in registers:
+  // a row visit is then a shuffle alone.
+  float AR_col[kWarpRows];
   if constexpr (kRpl == 1) {
-    // Lane l keeps AR's column l (its row: AR is symmetric) in registers: a row visit is then a
-    // shuffle alone.
-    float AR_col[kWarpRows];
 #pragma unroll
     for (int k = 0; k < kWarpRows; ++k) AR_col[k] = k < na && w.row[0] ? AR[k * ldr + lane] : 0.0f;
-    while (iter < m.opt.iterations) {
-      ++iter;
-      float change = 0;
+  }
+  int iter = 0;
+  while (iter < m.opt.iterations) {
+    ++iter;
+    float change = 0;
+    if constexpr (kRpl == 1) {
 #pragma unroll
       for (int k = 0; k < kWarpRows; ++k) {
         if (k == na) break;
         res[0] += AR_col[k] * pgs_row_step(w, 0, k, res, diag, inv_diag, f, change);
       }
-      if (-w.scale * warp_sum(change) < m.opt.tolerance) break;
-    }
-  } else {
-    while (iter < m.opt.iterations) {
-      ++iter;
-      float change = 0;
+    } else {
 #pragma unroll
       for (int q = 0; q < kRpl; ++q) {
         for (int kk = 0; kk < min(32, na - 32 * q); ++kk) {
@@ -479,8 +476,8 @@ __device__ float warp_pgs(const WarpWorld<kRpl>& w, float a, float (&f)[kRpl]) {
             if (w.row[p]) res[p] += AR_k[32 * p] * delta;
         }
       }
-      if (-w.scale * warp_sum(change) < m.opt.tolerance) break;
     }
+    if (-w.scale * warp_sum(change) < m.opt.tolerance) break;
   }
   if (lane == 0) {
     w.d.solver_niter()[0] = static_cast<float>(iter);
