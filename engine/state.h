@@ -91,12 +91,20 @@ namespace lockstep {
   X(solver_neval, 1, "line-search cost evaluations in the last solve (Newton/CG)")        \
   X(cfrc_ext, nbody * 6, "external force on each body [torque; force] about subtree_com of its root")
 
-// A per-world strided array: element i at p[i * s].
+// A per-world strided array: element i at p[i * stride]. The stride is held in bytes, so an
+// element's address is one widening multiply-add of the index (IMAD.WIDE on the GPU), where an
+// element stride took a multiply, a shift and a 64-bit add (num_worlds is a runtime stride, so
+// none of it folds into the load's offset).
 template <class T>
 struct Arr {
   T* p;
-  int s;
-  LS_HD T& operator[](int i) const { return p[static_cast<ptrdiff_t>(i) * s]; }
+  int stride_bytes;
+  LS_HD Arr(T* first, int stride) : p(first), stride_bytes(stride * static_cast<int>(sizeof(T))) {}
+  LS_HD T& operator[](int i) const {
+    return *reinterpret_cast<T*>(reinterpret_cast<char*>(p) +
+                                 static_cast<ptrdiff_t>(i) * stride_bytes);
+  }
+  LS_HD int stride() const { return stride_bytes / static_cast<int>(sizeof(T)); }
 };
 
 // dst[k] = src[k] for k < n, eight loads ahead of their stores: in a plain copy loop each load

@@ -10,7 +10,7 @@ namespace lockstep {
 
 // Sub-array starting at entry `off` of a strided array.
 template <class T>
-LS_HD Arr<T> sub(Arr<T> a, int off) { return {a.p + static_cast<ptrdiff_t>(off) * a.s, a.s}; }
+LS_HD Arr<T> sub(Arr<T> a, int off) { return {&a[off], a.stride()}; }
 
 LS_HD Vec3 load3(const float* p) { return {p[0], p[1], p[2]}; }
 LS_HD Quat load4(const float* p) { return {p[0], p[1], p[2], p[3]}; }
