@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "engine/backend.h"
@@ -103,6 +104,12 @@ Simulator::Simulator(std::shared_ptr<const Model> model, int num_worlds, Device 
   if (num_threads < 0)
     throw std::invalid_argument("Simulator: num_threads must be >= 0 (0: all cores), got " +
                                 std::to_string(num_threads));
+  // The CUDA state strides a field's entries by num_worlds floats, held in bytes as an int (Arr).
+  constexpr int kMaxCudaWorlds = std::numeric_limits<int>::max() / static_cast<int>(sizeof(float));
+  if (device == Device::cuda && num_worlds > kMaxCudaWorlds)
+    throw std::invalid_argument("Simulator: num_worlds must be <= " +
+                                std::to_string(kMaxCudaWorlds) + " on CUDA, got " +
+                                std::to_string(num_worlds));
   backend_ = device == Device::cuda ? make_cuda_backend(*model_, num_worlds)
                                     : make_cpu_backend(*model_, num_worlds, num_threads);
   backend_->reset();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -199,6 +200,20 @@ TEST_P(CudaBackend, StagedAndFusedStepsAgree) {
   fused.step(10);
   for (const char* f : {"qpos", "qvel", "time"})
     EXPECT_LT(rel_err(read_field(staged, f), read_field(fused, f)), 1e-5) << f;
+}
+
+// The CUDA state's field stride (num_worlds floats) is held in bytes as an int; a larger batch is
+// refused by name before any device is looked for, so this runs without one too.
+TEST(CudaLaunch, WorldCountAboveTheStrideLimitIsRefused) {
+  auto model = load_mjcf(test::shared_model("reacher"));
+  try {
+    Simulator sim(model, 1 << 29, Device::cuda);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("num_worlds must be <= 536870911 on CUDA, got 536870912"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 #ifdef LOCKSTEP_HAVE_CUDA
