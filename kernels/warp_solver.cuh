@@ -35,9 +35,10 @@ namespace {
 
 constexpr int kWarpRows = 32;
 constexpr unsigned kAllLanes = 0xffffffffu;
-// Most consecutive worlds per block: a 32-byte sector of the world-fastest state holds one entry
-// of 8 worlds, so the block's loads of it are served by one fetch. Fewer where shared memory
-// would cap the warps per SM (warp_solver_block_worlds).
+// Whole-warp worlds a block must be able to hold for the warp solver to be used
+// (warp_solver_fits): a 32-byte sector of the world-fastest state holds one entry of 8 worlds,
+// so such a block's loads of it are served by one fetch. Each launch picks its own block size
+// (warp_solver_block_worlds).
 constexpr int kWarpSolverWorlds = 8;
 
 // One world's shared memory, in floats, for up to `rows` active rows. Matrix rows are `ld` =
