@@ -183,7 +183,7 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
     const int b = side == 0 ? b1 : b2;
     const float sign = side == 0 ? -1.0f : 1.0f;
     const Vec3 com = load3(d.subtree_com(), 3 * m.body_rootid[b]);
-    for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) {
+    for_each_body_dof(m, b, [&](int i) {
       Vec3 jp, jr;
       jac_column(cdof_of(d, i), pos, com, &jp, &jr);
       const float v6[6] = {dot(n, jp), dot(t1, jp), dot(t2, jp),
@@ -198,7 +198,7 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
           d.efc_J()[(r0 + 2 * k + 1) * nv + i] += sign * (v6[0] - mu[k] * v6[k + 1]);
         }
       }
-    }
+    });
   }
 
   // Regulariser from the qpos0 inverse weights of both bodies (MuJoCo's diagApprox), then

@@ -19,7 +19,7 @@ LS_HD void add_xfrc_applied(const ModelView& m, const Data& d, Arr<float> qfrc) 
     const Vec3 force = load3(d.xfrc_applied(), 6 * b), torque = load3(d.xfrc_applied(), 6 * b + 3);
     const Vec3 arm = load3(d.xipos(), 3 * b) - load3(d.subtree_com(), 3 * m.body_rootid[b]);
     const Vec6 f{torque + cross(arm, force), force};
-    for (int i = last_dof_of_body(m, b); i >= 0; i = m.dof_parentid[i]) qfrc[i] += dot(cdof_of(d, i), f);
+    for_each_body_dof(m, b, [&](int i) { qfrc[i] += dot(cdof_of(d, i), f); });
   }
 }
 

@@ -50,12 +50,12 @@ void set_const(Model& model) {
     Eigen::MatrixXd jacp = Eigen::MatrixXd::Zero(3, nv), jacr = Eigen::MatrixXd::Zero(3, nv);
     const Vec3 p = load3(d.xipos(), 3 * b);
     const Vec3 c = load3(d.subtree_com(), 3 * model.body_rootid[b]);
-    for (int i = last_dof_of_body(m, b); i >= 0; i = model.dof_parentid[i]) {
+    for_each_body_dof(m, b, [&](int i) {
       Vec3 jp, jr;
       jac_column(cdof_of(d, i), p, c, &jp, &jr);
       jacp.col(i) << jp.x, jp.y, jp.z;
       jacr.col(i) << jr.x, jr.y, jr.z;
-    }
+    });
     const double tran = (jacp * Minv * jacp.transpose()).trace() / 3.0;
     const double rot = (jacr * Minv * jacr.transpose()).trace() / 3.0;
     model.body_invweight0[2 * b] = static_cast<float>(tran);

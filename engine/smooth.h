@@ -12,15 +12,6 @@ LS_HD Vec3 gravity(const ModelView& m, const Data& d) {
   return on * load3(d.param_gravity(), 0);
 }
 
-// f(j) for dof i (with_self) and its ancestors, nearest first: the dof_parentid chain's order,
-// read from row i of qLD's sparsity (LD_colind, backwards). The chain made each index load wait
-// for the one before; these loads do not depend on each other.
-template <class F>
-LS_HD void for_each_ancestor(const ModelView& m, int i, bool with_self, F f) {
-  const int adr = m.LD_rowadr[i];
-  for (int t = adr + m.LD_rownnz[i] - (with_self ? 1 : 2); t >= adr; --t) f(m.LD_colind[t]);
-}
-
 // Inputs: kinematics, param_mass_scale. Outputs: subtree_mass, subtree_com, cinert, cdof.
 LS_HD void com_pos(const ModelView& m, const Data& d) {
   const int nbody = m.size.nbody;

@@ -81,4 +81,20 @@ LS_HD int last_dof_of_body(const ModelView& m, int b) {
   return b > 0 ? m.body_dofadr[b] + m.body_dofnum[b] - 1 : -1;
 }
 
+// f(j) for dof i (with_self) and its ancestors, nearest first: the dof_parentid chain's order,
+// read from row i of qLD's sparsity (LD_colind, backwards). The chain made each index load wait
+// for the one before; these loads do not depend on each other.
+template <class F>
+LS_HD void for_each_ancestor(const ModelView& m, int i, bool with_self, F f) {
+  const int adr = m.LD_rowadr[i];
+  for (int t = adr + m.LD_rownnz[i] - (with_self ? 1 : 2); t >= adr; --t) f(m.LD_colind[t]);
+}
+
+// f(i) for the dofs that move body b (its own and its ancestors'), nearest first.
+template <class F>
+LS_HD void for_each_body_dof(const ModelView& m, int b, F f) {
+  const int last = last_dof_of_body(m, b);
+  if (last >= 0) for_each_ancestor(m, last, true, f);
+}
+
 }  // namespace lockstep
