@@ -73,13 +73,12 @@ inline size_t warp_solver_smem_bytes(const WarpSolverLayout& l, int worlds) {
   return sizeof(float) * l.floats * worlds;
 }
 
-// Largest dynamic shared memory a block may opt into on the current device.
-inline size_t max_block_smem() {
-  int device = 0, bytes = 0;
+// Attribute `attr` of the current device.
+inline int device_attribute(cudaDeviceAttr attr, const char* what) {
+  int device = 0, value = 0;
   cuda_check(cudaGetDevice(&device), "cudaGetDevice");
-  cuda_check(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
-             "cudaDeviceGetAttribute (shared memory per block)");
-  return static_cast<size_t>(bytes);
+  cuda_check(cudaDeviceGetAttribute(&value, attr, device), what);
+  return value;
 }
 
 inline bool warp_solver_fits(const ModelView& m, size_t smem) {
@@ -369,7 +368,7 @@ __device__ DofTree dof_tree(const Lanes<G>& g, const ModelView& m, int nv) {
   return t;
 }
 
-// solve_tree of one vector by the warp, entry i in lane i (0 beyond nv), LD in shared memory
+// solve_tree of one vector by a world's lanes, entry i in lane i (0 beyond nv), LD in shared memory
 // (row-major, stride nv): both passes column by column, dof c's entry broadcast by a shuffle and
 // applied by the lanes its tree links it to. A lane per row walking its row's ancestors through
 // shared memory, each step a dependent load, multiply-add and store, was 32% of the Humanoid
@@ -692,16 +691,8 @@ struct SolverLaunch {
   bool warp = false;         // warps per world (warp_solver_fits), else a thread per world
   long long half_from = -1;  // more worlds than this: half warps (-1: never, nv > 16)
   LanesLaunch whole, half;
-  WarpSolverLayout middle, wide;
+  WarpSolverLayout wide;
 };
-
-inline int sm_count() {
-  int device = 0, count = 0;
-  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
-  cuda_check(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device),
-             "cudaDeviceGetAttribute (multiprocessors)");
-  return count;
-}
 
 // The solver stage's launch for model m on the current device, decided on first use and kept:
 // the device and occupancy queries behind it would otherwise run on every step. Keyed by what
@@ -717,7 +708,9 @@ inline SolverLaunch solver_launch(const ModelView& m) {
   const auto found = plans.find(key);
   if (found != plans.end()) return found->second;
   SolverLaunch plan;
-  const size_t smem = max_block_smem();
+  // The largest dynamic shared memory a block may opt into.
+  const size_t smem = device_attribute(cudaDevAttrMaxSharedMemoryPerBlockOptin,
+                                       "cudaDeviceGetAttribute (shared memory per block)");
   plan.warp = warp_solver_fits(m, smem);
   if (plan.warp) {
     opt_into_block_smem(warp_solve_kernel<32>, smem, "cudaFuncSetAttribute (warp_solve_kernel)");
@@ -731,10 +724,11 @@ inline SolverLaunch solver_launch(const ModelView& m) {
       opt_into_block_smem(warp_solve_kernel<16>, smem, "cudaFuncSetAttribute (warp_solve_kernel)");
       opt_into_block_smem(warp_solve_scan_kernel<1>, smem,
                           "cudaFuncSetAttribute (warp_solve_scan_kernel)");
-      plan.half_from = static_cast<long long>(kHalfWarpWaves) * resident * sm_count();
+      plan.half_from = static_cast<long long>(kHalfWarpWaves) * resident *
+                       device_attribute(cudaDevAttrMultiProcessorCount,
+                                        "cudaDeviceGetAttribute (multiprocessors)");
       plan.half.layout = warp_solver_layout(m, kHalfWarpRows);
       plan.half.worlds = warp_solver_block_worlds<16>(plan.half.layout, &resident);
-      plan.middle = plan.whole.layout;
     }
   }
   plans.emplace(key, plan);
@@ -771,7 +765,9 @@ inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStre
   }
   if (plan.half_from >= 0 && s.num_worlds > plan.half_from) {
     launch_warp_solve<16>(m, s, stream, plan.half);
-    launch_warp_solve_scan<1>(m, s, stream, plan.middle, kHalfWarpRows + 1, kMiddleScanWorlds);
+    // The 17-32-row worlds, in the whole-warp layout.
+    launch_warp_solve_scan<1>(m, s, stream, plan.whole.layout, kHalfWarpRows + 1,
+                              kMiddleScanWorlds);
   } else {
     launch_warp_solve<32>(m, s, stream, plan.whole);
   }
