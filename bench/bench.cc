@@ -35,6 +35,7 @@
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.cuh"
+#include "kernels/device_memory.h"
 #endif
 
 namespace lockstep::bench {
@@ -189,29 +190,19 @@ class Runner {
       range[2 * a + 1] = limited ? model->actuator_ctrlrange[2 * a + 1] : 1.0f;
     }
     range_host_ = range;
-#ifdef LOCKSTEP_HAVE_CUDA
-    if (device == Device::cuda && !range.empty()) {
-      cuda_check(cudaMalloc(&range_device_, range.size() * sizeof(float)), "cudaMalloc");
-      cuda_check(cudaMemcpy(range_device_, range.data(), range.size() * sizeof(float),
-                            cudaMemcpyHostToDevice), "cudaMemcpy");
-    }
-#endif
     const size_t nact = static_cast<size_t>(worlds) * model->size.nu;
     actions_host_.assign(nact, 0.0f);
     float* actions = actions_host_.data();
 #ifdef LOCKSTEP_HAVE_CUDA
     if (device == Device::cuda && nact) {
-      cuda_check(cudaMalloc(&actions_device_, nact * sizeof(float)), "cudaMalloc");
-      actions = actions_device_;
+      range_device_ = std::make_unique<DeviceFloats>(range.size(), "the bench's control ranges");
+      cuda_check(cudaMemcpy(range_device_->data(), range.data(), range.size() * sizeof(float),
+                            cudaMemcpyHostToDevice), "cudaMemcpy");
+      actions_device_ = std::make_unique<DeviceFloats>(nact, "the bench's actions");
+      actions = actions_device_->data();
     }
 #endif
     actions_ = FieldRef{actions, worlds, model->size.nu, model->size.nu, 1, device == Device::cuda};
-  }
-  ~Runner() {
-#ifdef LOCKSTEP_HAVE_CUDA
-    if (range_device_) cudaFree(range_device_);
-    if (actions_device_) cudaFree(actions_device_);
-#endif
   }
 
   Simulator& sim() { return env_ ? env_->sim() : *own_sim_; }
@@ -219,7 +210,11 @@ class Runner {
   // New random controls (or actions, with --env) for the next step.
   void random_controls() {
     const FieldRef target = env_ ? actions_ : sim().field("ctrl");
-    const float* range = target.on_device ? range_device_ : range_host_.data();
+#ifdef LOCKSTEP_HAVE_CUDA
+    const float* range = target.on_device ? range_device_->data() : range_host_.data();
+#else
+    const float* range = range_host_.data();
+#endif
     if (target.count) random_ctrl(target, range, 1, step_);
     ++step_;
   }
@@ -257,22 +252,7 @@ class Runner {
     return std::chrono::duration<double>(Clock::now() - t0).count();
   }
   // Mean over worlds of a one-entry state field (solver_niter, ncon, nefc) as it stands now.
-  double world_mean(const char* name) {
-    const FieldRef f = sim().field(name);
-    std::vector<float> v(f.num_worlds);
-#ifdef LOCKSTEP_HAVE_CUDA
-    if (f.on_device) {
-      cuda_check(cudaMemcpy2D(v.data(), sizeof(float), f.data, f.world_stride * sizeof(float),
-                              sizeof(float), f.num_worlds, cudaMemcpyDeviceToHost),
-                 "cudaMemcpy2D (bench statistics)");
-    }
-#endif
-    if (!f.on_device)
-      for (int w = 0; w < f.num_worlds; ++w) v[w] = f.data[w * f.world_stride];
-    double sum = 0;
-    for (float x : v) sum += x;
-    return sum / f.num_worlds;
-  }
+  double world_mean(const char* name) { return sim().world_sum(name) / sim().num_worlds(); }
   double median(int repeats) {
     std::vector<double> t;
     for (int r = 0; r < repeats; ++r) t.push_back(time_once());
@@ -285,8 +265,9 @@ class Runner {
   std::unique_ptr<Simulator> own_sim_;
   std::unique_ptr<VecEnv> env_;
   std::vector<float> range_host_, actions_host_;
-  float* range_device_ = nullptr;
-  float* actions_device_ = nullptr;
+#ifdef LOCKSTEP_HAVE_CUDA
+  std::unique_ptr<DeviceFloats> range_device_, actions_device_;
+#endif
   FieldRef actions_{};
   uint64_t step_ = 0;
 };
@@ -295,10 +276,9 @@ class Runner {
 double copy_bandwidth_gbps() {
 #ifdef LOCKSTEP_HAVE_CUDA
   const size_t bytes = size_t(1) << 30;
-  void *a = nullptr, *b = nullptr;
-  cuda_check(cudaMalloc(&a, bytes), "cudaMalloc");
-  cuda_check(cudaMalloc(&b, bytes), "cudaMalloc");
-  cuda_check(cudaMemset(a, 1, bytes), "cudaMemset");
+  const DeviceFloats source(bytes / sizeof(float), "the copy-bandwidth source");
+  const DeviceFloats target(bytes / sizeof(float), "the copy-bandwidth target");
+  float *a = source.data(), *b = target.data();
   cudaEvent_t start, stop;
   cudaEventCreate(&start);
   cudaEventCreate(&stop);
@@ -314,8 +294,6 @@ double copy_bandwidth_gbps() {
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
-  cudaFree(a);
-  cudaFree(b);
   std::sort(t.begin(), t.end());
   return 2.0 * bytes / t[t.size() / 2] / 1e9;
 #else

@@ -9,6 +9,9 @@
 #include "engine/backend.h"
 #include "engine/forward.h"
 #include "engine/post_constraint.h"
+#ifdef LOCKSTEP_HAVE_CUDA
+#include "kernels/device_memory.h"
+#endif
 
 namespace lockstep {
 namespace {
@@ -179,6 +182,20 @@ FieldRef Simulator::field(const std::string& name) const {
   LS_STATE_FIELDS(LS_X)
 #undef LS_X
   throw std::invalid_argument("Simulator: no state field named '" + name + "'");
+}
+
+double Simulator::world_sum(const std::string& name, int entry) const {
+  const FieldRef f = field(name);
+  if (entry < 0 || entry >= f.count)
+    throw std::invalid_argument("world_sum: entry " + std::to_string(entry) + " of '" + name +
+                                "' is outside [0, " + std::to_string(f.count) + ")");
+  const float* first = f.data + entry * f.elem_stride;
+#ifdef LOCKSTEP_HAVE_CUDA
+  if (f.on_device) return device_strided_sum(first, f.num_worlds, f.world_stride, stream());
+#endif
+  double sum = 0;
+  for (long long w = 0; w < f.num_worlds; ++w) sum += first[w * f.world_stride];
+  return sum;
 }
 
 }  // namespace lockstep

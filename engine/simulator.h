@@ -63,7 +63,8 @@ class Simulator {
 
   // CUDA backend: queue every later forward/step/reset on `stream` (a cudaStream_t; nullptr is
   // the legacy default stream), so a trainer can order simulation with its own kernels without
-  // synchronising. Calls return once the work is queued. No effect on the CPU backend.
+  // synchronising; that work waits (on the GPU) for what was queued on the previous stream,
+  // construction included. Calls return once the work is queued. No effect on the CPU backend.
   void set_stream(void* stream);
   // The stream set by set_stream (nullptr by default and on the CPU backend).
   void* stream() const;
@@ -77,6 +78,11 @@ class Simulator {
 
   // The named state field (LS_STATE_FIELDS); throws std::invalid_argument if unknown.
   FieldRef field(const std::string& name) const;
+  // Σ over worlds of entry `entry` of the named field, summed in double: world_sum("diverged")
+  // counts the diverged worlds, world_sum("ncon") / num_worlds() is the mean number of contacts.
+  // On CUDA a Thrust reduction on stream(), which returns once the sum is on the host. Throws
+  // std::invalid_argument for an unknown field or an entry outside [0, entries per world).
+  double world_sum(const std::string& field, int entry = 0) const;
   static std::vector<std::string> field_names();
   StateView state_view() const;
   // The Model as the backend's kernels see it: host pointers on the CPU, device pointers on CUDA.

@@ -15,9 +15,7 @@
 #include "envs/registry.h"
 
 #ifdef LOCKSTEP_HAVE_CUDA
-#include <cuda_runtime.h>
-
-#include "kernels/cuda_check.cuh"
+#include "kernels/device_memory.h"
 #endif
 
 namespace lockstep {
@@ -111,31 +109,30 @@ std::string model_file(const std::string& file) {
   return std::string(LOCKSTEP_INSTALLED_MODELS_DIR) + "/" + file;
 }
 
-// Env bookkeeping: one float block of (num_envs × per-env) in the simulator's memory space.
+// Env bookkeeping: one zero-filled float block of (num_envs × per-env) in the simulator's
+// memory space.
 class BufferBlock {
  public:
-  BufferBlock(size_t floats, Device device) : device_(device) {
+  BufferBlock(size_t floats, Device device) {
 #ifdef LOCKSTEP_HAVE_CUDA
     if (device == Device::cuda) {
-      cuda_check(cudaMalloc(&data_, floats * sizeof(float)), "cudaMalloc (env buffers)");
-      cuda_check(cudaMemset(data_, 0, floats * sizeof(float)), "cudaMemset (env buffers)");
+      device_ = std::make_unique<DeviceFloats>(floats, "the env buffers");
+      data_ = device_->data();
       return;
     }
 #endif
+    (void)device;
     host_.assign(floats, 0.0f);
     data_ = host_.data();
   }
-  ~BufferBlock() {
-#ifdef LOCKSTEP_HAVE_CUDA
-    if (device_ == Device::cuda) cudaFree(data_);
-#endif
-  }
-  float* data() const { return static_cast<float*>(data_); }
+  float* data() const { return data_; }
 
  private:
-  Device device_;
   std::vector<float> host_;
-  void* data_ = nullptr;
+#ifdef LOCKSTEP_HAVE_CUDA
+  std::unique_ptr<DeviceFloats> device_;
+#endif
+  float* data_ = nullptr;
 };
 
 template <class Task>

@@ -1,5 +1,5 @@
 // CUDA backend: one thread per world, each calling the same LS_HD physics as the CPU backend.
-// The state is one device buffer in the world-fastest layout (engine/state.h), so the threads
+// The state is one device buffer (a thrust::device_vector) in the world-fastest layout (engine/state.h), so the threads
 // of a warp read entry i of 32 consecutive worlds in one coalesced transaction. The Model's
 // arrays are uploaded once; ModelView (device pointers) and StateView are __grid_constant__ kernel
 // arguments, and the state layout's offsets are read from a device copy (engine/state.h).
@@ -7,6 +7,7 @@
 // launch running n physics steps (StepLaunch::fused).
 // Nothing is allocated and nothing synchronises the host inside forward/step/reset: work is
 // queued on the caller's stream (set_stream).
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "engine/post_constraint.h"
 #include "engine/simulator.h"
 #include "kernels/cuda_check.cuh"
+#include "kernels/device_vector.cuh"
 #include "kernels/launch.cuh"
 #include "kernels/staged_step.cuh"
 
@@ -52,59 +54,68 @@ __global__ void post_constraint_kernel(const __grid_constant__ ModelView m, cons
   if (w < s.num_worlds) rne_post_constraint(m, s.world(w));
 }
 
-// Device copies of every Model array, released with the backend.
+// Device copies of every Model array, in one Thrust buffer (one allocation and one copy; each
+// array 256-byte aligned), released with the backend.
 class DeviceModel {
  public:
   explicit DeviceModel(const Model& model) {
+    std::vector<unsigned char> host;
+    std::vector<size_t> offsets;
+#define LS_X(type, name, count, comment) offsets.push_back(append(host, model.name));
+    LS_MODEL_ARRAYS(LS_X)
+#undef LS_X
+    arena_ = device_copy_of(host, "the model's arrays");
+    const unsigned char* base = thrust::raw_pointer_cast(arena_.data());
     view_.size = model.size;
     view_.opt = model.opt;
-#define LS_X(type, name, count, comment) view_.name = upload(model.name);
+    size_t k = 0;
+#define LS_X(type, name, count, comment) \
+  view_.name = model.name.empty() ? nullptr : reinterpret_cast<const type*>(base + offsets[k]); \
+  ++k;
     LS_MODEL_ARRAYS(LS_X)
 #undef LS_X
   }
-  ~DeviceModel() {
-    for (void* p : buffers_) cudaFree(p);
-  }
-  DeviceModel(const DeviceModel&) = delete;
-  DeviceModel& operator=(const DeviceModel&) = delete;
   const ModelView& view() const { return view_; }
 
  private:
+  // Appends `array` to `bytes` at the next 256-byte boundary; returns its offset.
   template <class T>
-  const T* upload(const std::vector<T>& host) {
-    if (host.empty()) return nullptr;
-    void* p = nullptr;
-    cuda_check(cudaMalloc(&p, host.size() * sizeof(T)), "cudaMalloc (model)");
-    buffers_.push_back(p);
-    cuda_check(cudaMemcpy(p, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice),
-               "cudaMemcpy (model)");
-    return static_cast<const T*>(p);
+  static size_t append(std::vector<unsigned char>& bytes, const std::vector<T>& array) {
+    const size_t offset = (bytes.size() + 255) / 256 * 256;
+    bytes.resize(offset + array.size() * sizeof(T));
+    if (!array.empty()) std::memcpy(bytes.data() + offset, array.data(), array.size() * sizeof(T));
+    return offset;
   }
-  std::vector<void*> buffers_;
+  thrust::device_vector<unsigned char> arena_;
   ModelView view_;
 };
 
 class CudaBackend final : public Backend {
  public:
-  CudaBackend(const Model& model, int num_worlds) : model_(model), num_worlds_(num_worlds) {
-    layout_ = StateLayout::make(model.size);
-    const size_t bytes = sizeof(float) * static_cast<size_t>(layout_.per_world) * num_worlds;
-    cuda_check(cudaMalloc(&state_, bytes), "cudaMalloc (state)");
-    cuda_check(cudaMemset(state_, 0, bytes), "cudaMemset (state)");
-    cuda_check(cudaMalloc(&ids_, sizeof(int) * num_worlds), "cudaMalloc (world ids)");
-    cuda_check(cudaMalloc(&layout_device_, sizeof(StateLayout)), "cudaMalloc (state layout)");
-    cuda_check(cudaMemcpy(layout_device_, &layout_, sizeof(StateLayout), cudaMemcpyHostToDevice),
-               "cudaMemcpy (state layout)");
+  CudaBackend(const Model& model, int num_worlds)
+      : model_(model), num_worlds_(num_worlds), layout_(StateLayout::make(model.size)),
+        state_(device_zeros<float>(static_cast<size_t>(layout_.per_world) * num_worlds,
+                                   "the state")),
+        ids_(device_zeros<int>(num_worlds, "the world ids")),
+        layout_device_(device_copy_of(std::vector<StateLayout>{layout_}, "the state layout")) {
     params_kernel<<<blocks_for(num_worlds_), kBlock>>>(model_.view(), view());
     cuda_check_launch("params_kernel");
   }
-  ~CudaBackend() override {
-    cudaFree(state_);
-    cudaFree(ids_);
-    cudaFree(layout_device_);
-  }
 
-  void set_stream(void* stream) override { stream_ = static_cast<cudaStream_t>(stream); }
+  // Later work goes on `stream`, after everything queued on the old one (construction
+  // included): a non-blocking stream does not wait for the legacy default stream by itself.
+  void set_stream(void* stream) override {
+    const cudaStream_t next = static_cast<cudaStream_t>(stream);
+    if (next != stream_) {
+      cudaEvent_t queued;
+      cuda_check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming),
+                 "cudaEventCreate (set_stream)");
+      cuda_check(cudaEventRecord(queued, stream_), "cudaEventRecord (set_stream)");
+      cuda_check(cudaStreamWaitEvent(next, queued, 0), "cudaStreamWaitEvent (set_stream)");
+      cuda_check(cudaEventDestroy(queued), "cudaEventDestroy (set_stream)");
+    }
+    stream_ = next;
+  }
   void* stream() const override { return stream_; }
 
   void forward() override {
@@ -128,12 +139,13 @@ class CudaBackend final : public Backend {
   }
   void reset_worlds(const std::vector<int>& worlds) override {
     const int n = static_cast<int>(worlds.size());
+    int* ids = thrust::raw_pointer_cast(ids_.data());
     // Pageable source: the copy is complete (host vector reusable) when this returns, and is
     // ordered on the stream before the kernel that reads it.
-    cuda_check(cudaMemcpyAsync(ids_, worlds.data(), sizeof(int) * n, cudaMemcpyHostToDevice,
+    cuda_check(cudaMemcpyAsync(ids, worlds.data(), sizeof(int) * n, cudaMemcpyHostToDevice,
                                stream_),
                "cudaMemcpyAsync (world ids)");
-    reset_kernel<<<blocks_for(n), kBlock, 0, stream_>>>(model_.view(), view(), ids_, n);
+    reset_kernel<<<blocks_for(n), kBlock, 0, stream_>>>(model_.view(), view(), ids, n);
     cuda_check_launch("reset_kernel");
   }
   void rne_post_constraint() override {
@@ -141,7 +153,9 @@ class CudaBackend final : public Backend {
     cuda_check_launch("post_constraint_kernel");
   }
   StateView view() const override {
-    return StateView{state_, layout_, num_worlds_, true, layout_device_};
+    // The view writes the state of a const backend, as the CPU backend's does.
+    return StateView{const_cast<float*>(thrust::raw_pointer_cast(state_.data())), layout_,
+                     num_worlds_, true, thrust::raw_pointer_cast(layout_device_.data())};
   }
   ModelView model_view() const override { return model_.view(); }
   bool on_device() const override { return true; }
@@ -150,9 +164,9 @@ class CudaBackend final : public Backend {
   DeviceModel model_;
   int num_worlds_;
   StateLayout layout_;
-  float* state_ = nullptr;
-  int* ids_ = nullptr;
-  StateLayout* layout_device_ = nullptr;
+  thrust::device_vector<float> state_;
+  thrust::device_vector<int> ids_;
+  thrust::device_vector<StateLayout> layout_device_;
   cudaStream_t stream_ = nullptr;
   StepLaunch launch_ = StepLaunch::staged;  // faster at every batch size measured
 };

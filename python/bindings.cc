@@ -339,8 +339,8 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
           },
           py::arg("stream"),
           "CUDA backend: queue every later forward/step/reset on `stream` (torch.cuda.Stream, a "
-          "CuPy stream, an int cudaStream_t, or None for the legacy default stream); calls return "
-          "once queued. Arrays handed out through DLPack order their consumer's stream after it. "
+          "CuPy stream, an int cudaStream_t, or None for the legacy default stream), after the "
+          "work queued on the previous stream (construction included); calls return once queued. Arrays handed out through DLPack order their consumer's stream after it. "
           "No effect on the CPU backend.")
       .def_property_readonly(
           "stream", [](const Simulator& self) { return reinterpret_cast<uintptr_t>(self.stream()); },
@@ -371,6 +371,18 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
                                   "'; see Simulator.field_names()");
           },
           py::arg("name"), "The state field `name` as a view (same as the attribute).")
+      .def(
+          "world_sum",
+          [](const Simulator& self, const std::string& field, int entry) {
+            py::gil_scoped_release release;
+            return self.world_sum(field, entry);
+          },
+          py::arg("field"), py::arg("entry") = 0,
+          "Sum over worlds of entry `entry` (flat index within one world's entries) of state "
+          "field `field`, accumulated in float64 and returned as a float: world_sum('diverged') "
+          "counts the diverged worlds, world_sum('ncon') / num_worlds is the mean contact count. "
+          "CUDA: a Thrust reduction queued on the sim's stream; returns once it is done. "
+          "ValueError for an unknown field or an entry out of range.")
       .def("__repr__", [](const Simulator& self) {
         return "<lockstep.Simulator '" + self.model().model_name + "' num_worlds=" +
                std::to_string(self.num_worlds()) + " device=" + device_name(self.device()) + ">";

@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/mjcf.h"
@@ -216,7 +217,67 @@ TEST(CudaLaunch, WorldCountAboveTheStrideLimitIsRefused) {
   }
 }
 
+// world_sum against a host sum of the same floats, on the CPU and (with a device) on CUDA.
+TEST(WorldSum, MatchesAHostSum) {
+  auto model = load_mjcf(test::shared_model("ant"));
+  std::vector<Device> devices = {Device::cpu};
+  if (cuda_available()) devices.push_back(Device::cuda);
+  for (Device device : devices) {
+    Simulator sim(model, 3000, device);
+    perturb(sim, 5);
+    sim.step(3);
+    for (const auto& [name, entry] : std::vector<std::pair<std::string, int>>{
+             {"qpos", 2}, {"qvel", 7}, {"ncon", 0}, {"time", 0}, {"xpos", 5}}) {
+      const std::vector<float> v = read_field(sim, name);
+      const int count = sim.field(name).count;
+      double expected = 0;
+      for (int w = 0; w < sim.num_worlds(); ++w) expected += v[static_cast<size_t>(w) * count + entry];
+      EXPECT_NEAR(sim.world_sum(name, entry), expected, 1e-9 * std::abs(expected) + 1e-9)
+          << name << "[" << entry << "], device " << static_cast<int>(device);
+    }
+    EXPECT_THROW(sim.world_sum("qvel", model->size.nv), std::invalid_argument);
+    EXPECT_THROW(sim.world_sum("qvel", -1), std::invalid_argument);
+  }
+}
+
 #ifdef LOCKSTEP_HAVE_CUDA
+// A state larger than the device's memory is refused by name, and the device stays usable.
+TEST(CudaLaunch, StateTooLargeForTheDeviceIsNamed) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  auto model = load_mjcf(test::shared_model("humanoid"));
+  try {
+    Simulator sim(model, 500000000, Device::cuda);
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("CUDA error allocating the state ("), std::string::npos)
+        << e.what();
+  }
+  Simulator sim(model, 16, Device::cuda);
+  sim.step(2);
+  EXPECT_EQ(sim.world_sum("diverged"), 0.0);
+}
+
+// Work queued before set_stream (here tens of ms of steps on the legacy default stream) comes
+// before work on the new, non-blocking stream: a copy queued there reads the finished state.
+TEST(CudaLaunch, SetStreamOrdersLaterWorkAfterEarlierWork) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  auto model = load_mjcf(test::shared_model("humanoid"));
+  Simulator sim(model, 65536, Device::cuda);
+  cudaStream_t stream;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
+  sim.step(30);
+  sim.set_stream(stream);
+  const FieldRef time = sim.field("time");
+  std::vector<float> seen(time.num_worlds);
+  ASSERT_EQ(cudaMemcpyAsync(seen.data(), time.data, seen.size() * sizeof(float),
+                            cudaMemcpyDeviceToHost, stream),
+            cudaSuccess);
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  EXPECT_EQ(seen, read_field(sim, "time"));
+  cudaStreamDestroy(stream);
+}
+
 // The staged step is the default at every batch size (it measured faster at every one).
 TEST(CudaLaunch, DefaultIsStaged) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";

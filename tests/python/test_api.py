@@ -225,6 +225,19 @@ def test_step_advances_time_and_state(sim):
     assert np.all(sim.diverged == 0)
 
 
+def test_world_sum_adds_one_entry_over_worlds(sim):
+    sim.qvel[:] = np.arange(sim.num_worlds * sim.model.nv, dtype=np.float32).reshape(
+        sim.num_worlds, -1)
+    assert sim.world_sum("qvel", 2) == float(sim.qvel[:, 2].astype(np.float64).sum())
+    assert sim.world_sum("qM", sim.model.nv + 1) == float(sim.qM[:, 1, 1].astype(np.float64).sum())
+    sim.diverged[1] = 1.0
+    assert sim.world_sum("diverged") == 1.0
+    with pytest.raises(ValueError, match=r"entry 14 of 'qvel' is outside \[0, 14\)"):
+        sim.world_sum("qvel", 14)
+    with pytest.raises(ValueError, match="no state field named 'qvl'"):
+        sim.world_sum("qvl")
+
+
 def test_reset_restores_qpos0(sim):
     sim.qpos[:] += 0.1
     sim.qvel[:] = 1.0

@@ -23,6 +23,22 @@ def test_torch_shares_memory_and_writes_are_seen_by_the_next_step():
     assert torch.allclose(xpos[:, 1, 2], torch.full((128,), 1.75, device="cuda"))
 
 
+def test_world_sum_on_the_device_waits_for_the_sims_stream():
+    torch = pytest.importorskip("torch")
+    model = lockstep.load_mjcf(str(SHARED_MODELS / "ant.xml"))
+    sim = lockstep.Simulator(model, num_worlds=1000, device="cuda")
+    stream = torch.cuda.Stream()
+    sim.set_stream(stream)
+    sim.step(30)  # queued on the side stream: the sum must come after it
+    time = torch.from_dlpack(sim.time) if not isinstance(sim.time, torch.Tensor) else sim.time
+    total = sim.world_sum("time")
+    stream.synchronize()
+    assert total == pytest.approx(time.double().sum().item(), rel=1e-12)
+    assert total == pytest.approx(1000 * 30 * model.opt.timestep, rel=1e-5)
+    qpos = torch.from_dlpack(sim.qpos) if not isinstance(sim.qpos, torch.Tensor) else sim.qpos
+    assert sim.world_sum("qpos", 2) == pytest.approx(qpos[:, 2].double().sum().item(), rel=1e-12)
+
+
 def test_cuda_matches_cpu_after_steps():
     torch = pytest.importorskip("torch")
     model = lockstep.load_mjcf(str(SHARED_MODELS / "humanoid.xml"))
