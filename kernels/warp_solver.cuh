@@ -128,6 +128,23 @@ __device__ void lanes_copy(const Lanes<G>& g, int n, Src src, Dst dst) {
   }
 }
 
+// dst(r, c, src(r, c)) for rows r < rows and columns c < cols ≤ G, a lane per column and eight
+// rows' loads in flight (as lanes_copy, without its flat index's division by the row length).
+// Every lane calls src (with a valid row), so src may shuffle.
+template <int G, class Src, class Dst>
+__device__ void lanes_copy_rows(const Lanes<G>& g, int rows, int cols, Src src, Dst dst) {
+  constexpr int kInFlight = 8;
+  const int c = g.lane < cols ? g.lane : 0;
+  for (int r0 = 0; r0 < rows; r0 += kInFlight) {
+    float v[kInFlight];
+#pragma unroll
+    for (int k = 0; k < kInFlight; ++k) v[k] = src(min(r0 + k, rows - 1), c);
+#pragma unroll
+    for (int k = 0; k < kInFlight; ++k)
+      if (r0 + k < rows && g.lane < cols) dst(r0 + k, c, v[k]);
+  }
+}
+
 // Row k of a world's rows lives in lane k % G, slot k / G of a per-lane array. row_value
 // gives row k's value to every lane; k may differ by lane.
 template <int G, int kRpl, class T>
@@ -272,18 +289,40 @@ __device__ float warp_primal_cost(const WarpWorld<G, kRpl>& w, float a, float Ma
   return w.g.sum(gauss + row_cost(w, jar, f));
 }
 
-// solve_newton by a world's lanes; returns qacc in lane i, the rows' forces in f.
+// A Newton iterate: qacc = a (lane i), M·a, jar = J·a − aref and the rows' forces f (row
+// slots), and its primal cost.
+template <int kRpl>
+struct NewtonPoint {
+  float a, Ma, cost;
+  float jar[kRpl], f[kRpl];
+};
+
 template <int G, int kRpl>
-__device__ float warp_newton(const WarpWorld<G, kRpl>& w, float a, float (&f)[kRpl]) {
+__device__ NewtonPoint<kRpl> newton_point(const WarpWorld<G, kRpl>& w, float a) {
+  NewtonPoint<kRpl> p;
+  p.a = a;
+  p.Ma = mat_vec(w.g, w.sh + w.l.M, w.l.ld, w.nv, w.nv, a);
+  row_jar(w, a, p.jar);
+  p.cost = warp_primal_cost(w, a, p.Ma, p.jar, p.f);
+  return p;
+}
+
+// solve_newton by a world's lanes from `start`; returns qacc in lane i, the rows' forces in f.
+template <int G, int kRpl>
+__device__ float warp_newton(const WarpWorld<G, kRpl>& w, const NewtonPoint<kRpl>& start,
+                             float (&f)[kRpl]) {
   const ModelView& m = w.m;
   const Lanes<G>& g = w.g;
   const int nv = w.nv, na = w.nactive, ld = w.l.ld, lane = g.lane;
   const float *J = w.sh + w.l.J, *M = w.sh + w.l.M;
   float* H = w.sh + w.l.H;
-  float Ma = mat_vec(g, M, ld, nv, nv, a);
+  float a = start.a, Ma = start.Ma, cost = start.cost;
   float jar[kRpl];
-  row_jar(w, a, jar);
-  float cost = warp_primal_cost(w, a, Ma, jar, f);
+#pragma unroll
+  for (int q = 0; q < kRpl; ++q) {
+    jar[q] = start.jar[q];
+    f[q] = start.f[q];
+  }
   int iter = 0, neval = 0;
   for (; iter < m.opt.iterations; ++iter) {
     const float grad = Ma - w.qfrc_smooth - mat_t_vec(g, J, ld, na, nv, f);  // 0 beyond nv
@@ -545,9 +584,9 @@ __device__ void warp_solve_world(const ModelView& m, const Data& d, float* sh,
   float f[kRpl] = {};
   float* J = sh + l.J;
   const Arr<float> efc_J = d.efc_J();
-  lanes_copy(
-      g, nactive * nv, [&](int t) { return efc_J[row_value(g, r, t / nv) * nv + t % nv]; },
-      [&](int t, float v) { J[(t / nv) * l.ld + t % nv] = v; });
+  lanes_copy_rows(
+      g, nactive, nv, [&](int k, int c) { return efc_J[row_value(g, r, k) * nv + c]; },
+      [&](int k, int c, float v) { J[k * l.ld + c] = v; });
   if (nactive == 0) {  // the unconstrained answer is exact
     a = w.qacc_smooth;
     if (lane == 0) d.solver_niter()[0] = d.solver_neval()[0] = 0;
@@ -557,19 +596,17 @@ __device__ void warp_solve_world(const ModelView& m, const Data& d, float* sh,
   } else {
     float* M = sh + l.M;
     const Arr<float> qM = d.qM();
-    lanes_copy(g, nv * nv, [&](int t) { return qM[t]; },
-               [&](int t, float v) { M[(t / nv) * l.ld + t % nv] = v; });
+    lanes_copy_rows(g, nv, nv, [&](int i, int c) { return qM[i * nv + c]; },
+                    [&](int i, int c, float v) { M[i * l.ld + c] = v; });
     g.sync();
-    if (warm) {  // start from the cheaper of qacc_smooth and qacc_warmstart (solve_constraint)
-      float jar[kRpl], unused[kRpl];
-      row_jar(w, w.qacc_smooth, jar);
-      const float c_smooth = warp_primal_cost(
-          w, w.qacc_smooth, mat_vec(g, M, l.ld, nv, nv, w.qacc_smooth), jar, unused);
-      row_jar(w, a, jar);
-      const float c_warm = warp_primal_cost(w, a, mat_vec(g, M, l.ld, nv, nv, a), jar, unused);
-      if (!(c_warm < c_smooth)) a = w.qacc_smooth;
+    // The cheaper of qacc_smooth and qacc_warmstart (solve_constraint), kept with the products
+    // its cost took.
+    NewtonPoint<kRpl> start = newton_point(w, w.qacc_smooth);
+    if (warm) {
+      const NewtonPoint<kRpl> from_warm = newton_point(w, a);
+      if (from_warm.cost < start.cost) start = from_warm;
     }
-    a = warp_newton(w, a, f);
+    a = warp_newton(w, start, f);
   }
   // solve_constraint's end: qfrc_constraint = Jᵀ·f (mul_jt's order), then the contact forces
   // from the forces just stored, a slot per lane.
