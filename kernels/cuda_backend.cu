@@ -1,8 +1,9 @@
 // CUDA backend: one thread per world, each calling the same LS_HD physics as the CPU backend.
-// The state is one device buffer (a thrust::device_vector) in the world-fastest layout (engine/state.h), so the threads
-// of a warp read entry i of 32 consecutive worlds in one coalesced transaction. The Model's
-// arrays are uploaded once; ModelView (device pointers) and StateView are __grid_constant__ kernel
-// arguments, and the state layout's offsets are read from a device copy (engine/state.h).
+// The state is one device buffer (a thrust::device_vector) in the world-fastest layout
+// (engine/state.h), so the threads of a warp read entry i of 32 consecutive worlds in one
+// coalesced transaction. The Model's arrays are uploaded once; ModelView (device pointers) and
+// StateView are __grid_constant__ kernel arguments, and the state layout's offsets are read from
+// a device copy (engine/state.h).
 // step(n) runs each stage of each step as its own launch (kernels/staged_step.cuh), or one
 // launch running n physics steps (StepLaunch::fused).
 // Nothing is allocated and nothing synchronises the host inside forward/step/reset: work is

@@ -340,8 +340,9 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
           py::arg("stream"),
           "CUDA backend: queue every later forward/step/reset on `stream` (torch.cuda.Stream, a "
           "CuPy stream, an int cudaStream_t, or None for the legacy default stream), after the "
-          "work queued on the previous stream (construction included); calls return once queued. Arrays handed out through DLPack order their consumer's stream after it. "
-          "No effect on the CPU backend.")
+          "work queued on the previous stream (construction included); calls return once "
+          "queued. Arrays handed out through DLPack order their consumer's stream after it. No "
+          "effect on the CPU backend.")
       .def_property_readonly(
           "stream", [](const Simulator& self) { return reinterpret_cast<uintptr_t>(self.stream()); },
           "the CUDA stream handle set by set_stream, as an int (0: the legacy default stream)")

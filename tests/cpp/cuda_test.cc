@@ -231,7 +231,8 @@ TEST(WorldSum, MatchesAHostSum) {
       const std::vector<float> v = read_field(sim, name);
       const int count = sim.field(name).count;
       double expected = 0;
-      for (int w = 0; w < sim.num_worlds(); ++w) expected += v[static_cast<size_t>(w) * count + entry];
+      for (int w = 0; w < sim.num_worlds(); ++w)
+        expected += v[static_cast<size_t>(w) * count + entry];
       EXPECT_NEAR(sim.world_sum(name, entry), expected, 1e-9 * std::abs(expected) + 1e-9)
           << name << "[" << entry << "], device " << static_cast<int>(device);
     }
