@@ -67,10 +67,15 @@ LS_HD RowParams row_params(const ModelView& m, const float* solref, const float*
   return p;
 }
 
-// Active row r: aref = −B·(J·qvel) − K·d·(pos − margin).
-LS_HD void write_row(const Data& d, int nv, int r, const RowParams& p, bool spring) {
+// Row r's velocity J_r·qvel (its Jacobian row written).
+LS_HD float row_velocity(const Data& d, int nv, int r) {
   float vel = 0;
   for (int i = 0; i < nv; ++i) vel += d.efc_J()[r * nv + i] * d.qvel()[i];
+  return vel;
+}
+
+// Active row r of velocity vel = J_r·qvel: aref = −B·vel − K·d·(pos − margin).
+LS_HD void write_row(const Data& d, int r, const RowParams& p, float vel, bool spring) {
   d.efc_active()[r] = 1;
   d.efc_pos()[r] = p.pos;
   d.efc_margin()[r] = p.margin;
@@ -118,12 +123,15 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
       const int r = m.jnt_efcadr[j] + side, da = m.jnt_dofadr[j];
       const float q = d.qpos()[m.jnt_qposadr[j]];
       const float dist = limit_dist(m.jnt_range + 2 * j, q, side);
+      const float sign = side == 0 ? 1.0f : -1.0f;
       zero_row(d, nv, r);
-      d.efc_J()[r * nv + da] = side == 0 ? 1.0f : -1.0f;
+      d.efc_J()[r * nv + da] = sign;
       append_active_row(d, nefc, r);
       const RowParams p = row_params(m, m.jnt_solref + 2 * j, m.jnt_solimp + 5 * j, dist,
                                      m.jnt_margin[j], m.dof_invweight0[da]);
-      write_row(d, nv, r, p, true);
+      // J_r·qvel with J_r = ±e_da, without reading back the row just stored (the general
+      // product cost nv loads of J and of qvel per row: Ant's rows are mostly limits).
+      write_row(d, r, p, sign * d.qvel()[da], true);
     }
   }
   for (int t = 0; t < m.size.ntendon; ++t) {
@@ -140,7 +148,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
       append_active_row(d, nefc, r + side);
       const RowParams p = row_params(m, m.tendon_solref_lim + 2 * t, m.tendon_solimp_lim + 5 * t,
                                      dist, m.tendon_margin[t], m.tendon_invweight0[t]);
-      write_row(d, nv, r + side, p, true);
+      write_row(d, r + side, p, row_velocity(d, nv, r + side), true);
     }
   }
 }
@@ -220,7 +228,7 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
       p.pos = 0;
       spring = false;
     }
-    write_row(d, nv, r0 + k, p, spring);
+    write_row(d, r0 + k, p, row_velocity(d, nv, r0 + k), spring);
   }
 }
 
