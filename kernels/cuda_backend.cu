@@ -107,14 +107,7 @@ class CudaBackend final : public Backend {
   // included): a non-blocking stream does not wait for the legacy default stream by itself.
   void set_stream(void* stream) override {
     const cudaStream_t next = static_cast<cudaStream_t>(stream);
-    if (next != stream_) {
-      cudaEvent_t queued;
-      cuda_check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming),
-                 "cudaEventCreate (set_stream)");
-      cuda_check(cudaEventRecord(queued, stream_), "cudaEventRecord (set_stream)");
-      cuda_check(cudaStreamWaitEvent(next, queued, 0), "cudaStreamWaitEvent (set_stream)");
-      cuda_check(cudaEventDestroy(queued), "cudaEventDestroy (set_stream)");
-    }
+    stream_wait(next, stream_, "set_stream");
     stream_ = next;
   }
   void* stream() const override { return stream_; }

@@ -7,6 +7,8 @@
 
 #ifdef LOCKSTEP_HAVE_CUDA
 #include <cuda_runtime_api.h>
+
+#include "kernels/cuda_check.cuh"
 #endif
 
 namespace lockstep::py_arrays {
@@ -300,20 +302,8 @@ py::object device_copy(const float* data, const std::vector<py::ssize_t>& shape,
 
 void stream_wait(void* consumer, void* producer, const char* who) {
 #ifdef LOCKSTEP_HAVE_CUDA
-  auto normal = [](void* s) { return s == nullptr ? cudaStreamLegacy : static_cast<cudaStream_t>(s); };
-  const cudaStream_t c = normal(consumer), p = normal(producer);
-  if (c == p) return;
-  auto check = [who](cudaError_t err, const char* what) {
-    if (err != cudaSuccess) {
-      cudaGetLastError();
-      throw std::runtime_error(std::string(who) + ": " + what + ": " + cudaGetErrorString(err));
-    }
-  };
-  cudaEvent_t queued;
-  check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming), "cudaEventCreate");
-  check(cudaEventRecord(queued, p), "cudaEventRecord (producer stream)");
-  check(cudaStreamWaitEvent(c, queued, 0), "cudaStreamWaitEvent (consumer stream)");
-  cudaEventDestroy(queued);  // the wait keeps what it needs
+  lockstep::stream_wait(static_cast<cudaStream_t>(consumer), static_cast<cudaStream_t>(producer),
+                        who);
 #else
   (void)consumer, (void)producer, (void)who;
 #endif
