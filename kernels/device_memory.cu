@@ -21,7 +21,6 @@ DeviceFloats::DeviceFloats(size_t count, const char* what)
     : storage_(new Storage{device_zeros<float>(count, what)}) {}
 DeviceFloats::~DeviceFloats() = default;
 float* DeviceFloats::data() const { return thrust::raw_pointer_cast(storage_->floats.data()); }
-size_t DeviceFloats::size() const { return storage_->floats.size(); }
 
 namespace {
 struct StridedEntry {

@@ -16,7 +16,6 @@ class DeviceFloats {
   DeviceFloats(const DeviceFloats&) = delete;
   DeviceFloats& operator=(const DeviceFloats&) = delete;
   float* data() const;
-  size_t size() const;
 
  private:
   struct Storage;
