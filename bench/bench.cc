@@ -7,9 +7,11 @@
 // lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
 // for all, as --launch says; staged by default), timed with CUDA events on the GPU and a steady
 // clock on the CPU; the median is reported. --phases adds each stage's time (bench/phases.h).
-// "GB/s" divides an estimate of the state bytes a physics step moves (every float of a world's
-// state read and written once, 2·4·floats_per_world) by the step time; it is a lower bound of
-// memory traffic, set beside the device's measured copy bandwidth. "iters", "ncon" and "nefc"
+// "GB/s" divides the state's footprint (every float of a world's state read and written once,
+// 2·4·floats_per_world) by the step time, set beside the device's measured copy bandwidth. It is
+// a model, not measured traffic: a step leaves most constraint-row slots untouched and reloads
+// some intermediates from memory (ncu measured Ant's DRAM traffic at half the footprint,
+// bench/RESULTS.md, 2026-12-04, eighth session). "iters", "ncon" and "nefc"
 // are world means after the last timed step: constraint-solver iterations, active contacts and
 // active constraint rows (what the solver's cost scales with); "launch" is the step launches the
 // row used.

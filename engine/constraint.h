@@ -258,24 +258,26 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
   }
 }
 
+// Number of active rows, and the id of the k-th (k < active_rows).
+LS_HD int active_rows(const Data& d) { return static_cast<int>(d.nefc()[0]); }
+LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid()[k]); }
+
 // All rows, with nefc = number of active rows and their ids in efc_rowid, so that the solvers
 // visit a world's few active rows instead of every slot (measured means: Ant ~4 of 116 slots,
 // Humanoid ~5-6 of 311).
 // Inputs: kinematics, com_pos, collision, qvel.
 LS_HD void make_constraint(const ModelView& m, const Data& d) {
-  // Every row flagged inactive by plain stores, then the active rows written. Inactive rows are
-  // otherwise left as they are (zeroing them cost Humanoid 311·23 stores a step), and flagging
-  // them slot by slot took two dependent model loads each.
-  for (int r = 0; r < m.size.nefc_max; ++r) d.efc_active()[r] = 0;
+  // The last call's active rows flagged inactive, then this call's written: efc_active is 1
+  // exactly on the rows of the active list (0 from the state's allocation on, and nothing else
+  // writes it). Inactive rows are otherwise left as they are (zeroing them cost Humanoid 311·23
+  // stores a step); flagging every row inactive took nefc_max stores a step (Humanoid 311, of
+  // which ~12 had been active).
+  for (int k = 0; k < active_rows(d); ++k) d.efc_active()[active_row(d, k)] = 0;
   int nefc = 0;
   limit_rows(m, d, nefc);
   contact_rows_fill(m, d, nefc);
   d.nefc()[0] = static_cast<float>(nefc);
 }
-
-// Number of active rows, and the id of the k-th (k < active_rows).
-LS_HD int active_rows(const Data& d) { return static_cast<int>(d.nefc()[0]); }
-LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid()[k]); }
 
 // Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
 // normal = Σ f, tangent k = (f₂ₖ − f₂ₖ₊₁)·μₖ; elliptic rows are the components themselves.
@@ -285,8 +287,13 @@ LS_HD void contact_force_slot(const ModelView& m, const Data& d, int s) {
   const int dim = m.collision_condim[c];
   const int r0 = m.slot_efcadr[s];
   const bool active = d.efc_active()[r0] != 0.0f;  // else the rows' forces are stale
+  // An inactive pyramidal slot whose normal force is zero is all zero already: its normal was
+  // the sum of its rows' forces, each ≥ 0, so they and the tangents were 0 (NaN ≠ 0 is zeroed).
+  // One load where six stores were (Humanoid: 190 slots a step, ~3 active).
+  const bool zeroed = !active && m.opt.cone != kConeElliptic && d.contact_force()[6 * s] == 0.0f;
+  if (zeroed) return;  // per-world mask
   for (int k = active ? dim : 0; k < 6; ++k) d.contact_force()[6 * s + k] = 0;
-  if (!active) return;  // per-world mask
+  if (!active) return;
   if (m.opt.cone == kConeElliptic) {
     for (int k = 0; k < dim; ++k) d.contact_force()[6 * s + k] = d.efc_force()[r0 + k];
     return;

@@ -8,7 +8,20 @@ namespace lockstep {
 // Inputs: qpos. Outputs: xpos, xquat, xmat, xipos, ximat, xanchor, xaxis, geom_xpos,
 // geom_xmat, site_xpos, site_xmat. Hinge and slide joints use qpos − qpos0, so the pose written
 // in the XML corresponds to qpos = qpos0.
+// The frames of body b's geoms from the body's frame (pos, xmat). Taken while the body's frame is
+// in registers: reading the body frames back after the body loop cost a reload from memory per
+// geom (evicted from L2 in large batches).
+LS_HD void body_geom_frames(const ModelView& m, const Data& d, int b, const Vec3& pos,
+                            const Mat3& xmat) {
+  const int first = m.body_geomadr[b];
+  for (int g = first; g < first + m.body_geomnum[b]; ++g) {  // geomnum 0 where adr is -1
+    store3(d.geom_xpos(), 3 * g, pos + mul(xmat, load3(m.geom_pos + 3 * g)));
+    store9(d.geom_xmat(), 9 * g, mul(xmat, quat_to_mat(load4(m.geom_quat + 4 * g))));
+  }
+}
+
 LS_HD void kinematics(const ModelView& m, const Data& d) {
+  body_geom_frames(m, d, 0, {0, 0, 0}, quat_to_mat({1, 0, 0, 0}));
   store3(d.xpos(), 0, {0, 0, 0});
   store4(d.xquat(), 0, {1, 0, 0, 0});
   store9(d.xmat(), 0, quat_to_mat({1, 0, 0, 0}));
@@ -55,14 +68,9 @@ LS_HD void kinematics(const ModelView& m, const Data& d) {
     store9(d.xmat(), 9 * b, xmat);
     store3(d.xipos(), 3 * b, pos + mul(xmat, load3(m.body_ipos + 3 * b)));
     store9(d.ximat(), 9 * b, mul(xmat, quat_to_mat(load4(m.body_iquat + 4 * b))));
+    body_geom_frames(m, d, b, pos, xmat);
   }
 
-  for (int g = 0; g < m.size.ngeom; ++g) {
-    const int b = m.geom_bodyid[g];
-    const Mat3 xmat = load9(d.xmat(), 9 * b);
-    store3(d.geom_xpos(), 3 * g, load3(d.xpos(), 3 * b) + mul(xmat, load3(m.geom_pos + 3 * g)));
-    store9(d.geom_xmat(), 9 * g, mul(xmat, quat_to_mat(load4(m.geom_quat + 4 * g))));
-  }
   for (int s = 0; s < m.size.nsite; ++s) {
     const int b = m.site_bodyid[s];
     const Mat3 xmat = load9(d.xmat(), 9 * b);

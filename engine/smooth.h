@@ -88,7 +88,9 @@ LS_HD void com_pos(const ModelView& m, const Data& d) {
 }
 
 // Composite rigid-body algorithm. Inputs: cinert, cdof. Outputs: crb, qM (dense, both
-// triangles) including armature.
+// triangles) including armature. Only the tree entries (a dof and its ancestors) are written:
+// the others are zero from the state's allocation on and nothing else writes qM (Humanoid: 347
+// of 529 entries, so 182 stores a step fewer).
 LS_HD void make_m(const ModelView& m, const Data& d) {
   const int nbody = m.size.nbody, nv = m.size.nv;
   copy_entries(d.crb(), d.cinert(), 10 * nbody);
@@ -96,7 +98,6 @@ LS_HD void make_m(const ModelView& m, const Data& d) {
     const int p = m.body_parentid[b];
     if (p > 0) add_inertia(d.crb(), 10 * p, load_inertia(d.crb(), 10 * b));
   }
-  for (int k = 0; k < nv * nv; ++k) d.qM()[k] = 0;
   for (int i = 0; i < nv; ++i) {
     // Force the subtree of dof i exerts when moving along cdof_i, projected on its ancestors.
     const Vec6 f = mul_inertia(load_inertia(d.crb(), 10 * m.dof_bodyid[i]), cdof_of(d, i));

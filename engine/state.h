@@ -50,7 +50,7 @@ namespace lockstep {
   X(cfrc_int, nbody * 6, "com-based interaction force (after rne_post_constraint)")         \
   X(ten_length, ntendon, "tendon length [m]")                                               \
   X(ten_velocity, ntendon, "tendon velocity [m/s]")                                         \
-  X(qM, nv * nv, "joint-space inertia matrix, dense row-major")                             \
+  X(qM, nv * nv, "joint-space inertia matrix, dense row-major (zero off the dof tree)")      \
   X(qLD, nv * nv, "L'DL factor of qM: D on the diagonal, L at ancestor columns (only)")     \
   X(actuator_length, nu, "actuator length")                                                 \
   X(actuator_velocity, nu, "actuator velocity")                                             \
