@@ -45,10 +45,9 @@ LS_HD void forward(const ModelView& m, const Data d) {
   factor_tree(m, d.qM(), d.qLD(), d.param_damping(), 0.0f);
   tendon(m, d);
   collision(m, d);
-  com_vel(m, d);
-  make_constraint(m, d);
+  make_constraint(m, d);  // reads qvel and cdof, not cvel: com_vel_rne may follow it
+  com_vel_rne(m, d);
   passive(m, d);
-  rne(m, d);
   actuation(m, d);
   smooth_acceleration(m, d);
   solve_constraint(m, d);
@@ -66,8 +65,8 @@ LS_HD void forward_stage(const ModelView& m, const Data d, int stage) {
     case 1: make_m(m, d); factor_tree(m, d.qM(), d.qLD(), d.param_damping(), 0.0f); break;
     case 2: tendon(m, d); break;
     case 3: collision(m, d); break;
-    case 4: com_vel(m, d); make_constraint(m, d); break;
-    case 5: passive(m, d); rne(m, d); actuation(m, d); smooth_acceleration(m, d); break;
+    case 4: make_constraint(m, d); break;
+    case 5: com_vel_rne(m, d); passive(m, d); actuation(m, d); smooth_acceleration(m, d); break;
     default: solve_constraint(m, d); break;
   }
 }

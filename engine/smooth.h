@@ -149,53 +149,56 @@ LS_HD void solve_tree(const ModelView& m, Arr<float> LD, Arr<float> x) {
   }
 }
 
-// Inputs: cdof, qvel. Outputs: cvel, cdof_dot. Ball dofs all use the velocity before the ball;
-// free translation has cdof_dot = 0.
-LS_HD void com_vel(const ModelView& m, const Data& d) {
+// mj_comVel, then mj_rne with zero acceleration, in one walk down the tree: a body's cvel and its
+// dofs' cdof_dot feed its cacc and cfrc_int from registers, where a second walk read them back
+// from memory (evicted from L2 by then in large batches). Same sums in the same order as the two
+// walks. Inputs: cdof, cinert, qvel. Outputs: cvel, cdof_dot, cacc, cfrc_int (scratch),
+// qfrc_bias = C(q, v) + g(q). Ball dofs all use the velocity before the ball; free translation
+// has cdof_dot = 0.
+LS_HD void com_vel_rne(const ModelView& m, const Data& d) {
   store6(d.cvel(), 0, {{0, 0, 0}, {0, 0, 0}});
+  store6(d.cacc(), 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
+  store6(d.cfrc_int(), 0, {{0, 0, 0}, {0, 0, 0}});
   for (int b = 1; b < m.size.nbody; ++b) {
-    Vec6 cvel = load6(d.cvel(), 6 * m.body_parentid[b]);
+    const int parent = m.body_parentid[b];
+    Vec6 cvel = load6(d.cvel(), 6 * parent);
+    Vec6 cacc = load6(d.cacc(), 6 * parent);
+    // Dof i's cdof_dot, and its term of cacc (the body's dofs come in order).
+    auto dof_dot = [&](int i, float qvel, const Vec6& cdof_dot) {
+      store6(d.cdof_dot(), 6 * i, cdof_dot);
+      cacc += qvel * cdof_dot;
+    };
     for (int k = 0; k < m.body_jntnum[b]; ++k) {
       const int j = m.body_jntadr[b] + k;
       int da = m.jnt_dofadr[j];
       const int type = m.jnt_type[j];
       if (type == kJntFree) {
         for (int t = 0; t < 3; ++t) {
-          store6(d.cdof_dot(), 6 * (da + t), {{0, 0, 0}, {0, 0, 0}});
-          cvel += d.qvel()[da + t] * cdof_of(d, da + t);
+          const float qvel = d.qvel()[da + t];
+          dof_dot(da + t, qvel, {{0, 0, 0}, {0, 0, 0}});
+          cvel += qvel * cdof_of(d, da + t);
         }
         da += 3;
       }
       if (type == kJntFree || type == kJntBall) {
         Vec6 dv{{0, 0, 0}, {0, 0, 0}};
         for (int t = 0; t < 3; ++t) {
-          store6(d.cdof_dot(), 6 * (da + t), cross_motion(cvel, cdof_of(d, da + t)));
-          dv += d.qvel()[da + t] * cdof_of(d, da + t);
+          const float qvel = d.qvel()[da + t];
+          const Vec6 cdof = cdof_of(d, da + t);
+          dof_dot(da + t, qvel, cross_motion(cvel, cdof));
+          dv += qvel * cdof;
         }
         cvel += dv;
       } else {
-        store6(d.cdof_dot(), 6 * da, cross_motion(cvel, cdof_of(d, da)));
-        cvel += d.qvel()[da] * cdof_of(d, da);
+        const float qvel = d.qvel()[da];
+        const Vec6 cdof = cdof_of(d, da);
+        dof_dot(da, qvel, cross_motion(cvel, cdof));
+        cvel += qvel * cdof;
       }
     }
     store6(d.cvel(), 6 * b, cvel);
-  }
-}
-
-// Recursive Newton-Euler with zero acceleration. Inputs: cinert, cvel, cdof, cdof_dot, qvel.
-// Outputs: cacc, cfrc_int (scratch), qfrc_bias = C(q, v) + g(q).
-LS_HD void rne(const ModelView& m, const Data& d) {
-  store6(d.cacc(), 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
-  store6(d.cfrc_int(), 0, {{0, 0, 0}, {0, 0, 0}});
-  for (int b = 1; b < m.size.nbody; ++b) {
-    Vec6 cacc = load6(d.cacc(), 6 * m.body_parentid[b]);
-    for (int k = 0; k < m.body_dofnum[b]; ++k) {
-      const int i = m.body_dofadr[b] + k;
-      cacc += d.qvel()[i] * load6(d.cdof_dot(), 6 * i);
-    }
     store6(d.cacc(), 6 * b, cacc);
     const Inertia c = load_inertia(d.cinert(), 10 * b);
-    const Vec6 cvel = load6(d.cvel(), 6 * b);
     store6(d.cfrc_int(), 6 * b, mul_inertia(c, cacc) + cross_force(cvel, mul_inertia(c, cvel)));
   }
   for (int b = m.size.nbody - 1; b > 0; --b) {
