@@ -258,10 +258,6 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
   }
 }
 
-// Number of active rows, and the id of the k-th (k < active_rows).
-LS_HD int active_rows(const Data& d) { return static_cast<int>(d.nefc()[0]); }
-LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid()[k]); }
-
 // All rows, with nefc = number of active rows and their ids in efc_rowid, so that the solvers
 // visit a world's few active rows instead of every slot (measured means: Ant ~4 of 116 slots,
 // Humanoid ~5-6 of 311).
@@ -271,13 +267,24 @@ LS_HD void make_constraint(const ModelView& m, const Data& d) {
   // exactly on the rows of the active list (0 from the state's allocation on, and nothing else
   // writes it). Inactive rows are otherwise left as they are (zeroing them cost Humanoid 311·23
   // stores a step); flagging every row inactive took nefc_max stores a step (Humanoid 311, of
-  // which ~12 had been active).
-  for (int k = 0; k < active_rows(d); ++k) d.efc_active()[active_row(d, k)] = 0;
+  // which ~12 had been active). The list is state a user can overwrite, so it is bounded
+  // (compared as floats: NaN fails both tests) before it indexes anything.
+  const int nefc_max = m.size.nefc_max;
+  const float last = d.nefc()[0];
+  const int previous = last > 0 ? (last < nefc_max ? static_cast<int>(last) : nefc_max) : 0;
+  for (int k = 0; k < previous; ++k) {
+    const float r = d.efc_rowid()[k];
+    if (r >= 0 && r < nefc_max) d.efc_active()[static_cast<int>(r)] = 0;
+  }
   int nefc = 0;
   limit_rows(m, d, nefc);
   contact_rows_fill(m, d, nefc);
   d.nefc()[0] = static_cast<float>(nefc);
 }
+
+// Number of active rows, and the id of the k-th (k < active_rows).
+LS_HD int active_rows(const Data& d) { return static_cast<int>(d.nefc()[0]); }
+LS_HD int active_row(const Data& d, int k) { return static_cast<int>(d.efc_rowid()[k]); }
 
 // Contact forces in the contact frame from row forces (MuJoCo mj_contactForce): pyramidal
 // normal = Σ f, tangent k = (f₂ₖ − f₂ₖ₊₁)·μₖ; elliptic rows are the components themselves.

@@ -5,9 +5,6 @@
 
 namespace lockstep {
 
-// Inputs: qpos. Outputs: xpos, xquat, xmat, xipos, ximat, xanchor, xaxis, geom_xpos,
-// geom_xmat, site_xpos, site_xmat. Hinge and slide joints use qpos − qpos0, so the pose written
-// in the XML corresponds to qpos = qpos0.
 // The frames of body b's geoms from the body's frame (pos, xmat). Taken while the body's frame is
 // in registers: reading the body frames back after the body loop cost a reload from memory per
 // geom (evicted from L2 in large batches).
@@ -20,6 +17,9 @@ LS_HD void body_geom_frames(const ModelView& m, const Data& d, int b, const Vec3
   }
 }
 
+// Inputs: qpos. Outputs: xpos, xquat, xmat, xipos, ximat, xanchor, xaxis, geom_xpos,
+// geom_xmat, site_xpos, site_xmat. Hinge and slide joints use qpos − qpos0, so the pose written
+// in the XML corresponds to qpos = qpos0.
 LS_HD void kinematics(const ModelView& m, const Data& d) {
   body_geom_frames(m, d, 0, {0, 0, 0}, quat_to_mat({1, 0, 0, 0}));
   store3(d.xpos(), 0, {0, 0, 0});

@@ -225,6 +225,24 @@ def test_step_advances_time_and_state(sim):
     assert np.all(sim.diverged == 0)
 
 
+def test_an_overwritten_active_row_list_is_bounded(sim):
+    # The next step clears the last step's active rows by the list in nefc / efc_rowid: a list
+    # overwritten with anything must not index outside the rows.
+    sim.step()  # four joint-limit rows active at the initial pose
+    assert np.all(sim.nefc > 0)
+    sim.nefc[:] = [1e9, np.nan, -3.0]
+    sim.efc_rowid[:] = 1e9
+    sim.efc_rowid[:, 0] = -1.0
+    sim.step()
+    assert np.all(np.isfinite(sim.qpos)) and np.all(sim.diverged == 0)
+    n = sim.nefc.astype(int)
+    assert np.all((n > 0) & (n <= sim.model.nefc_max))
+    for w in range(sim.num_worlds):  # the new list is whole and its rows flagged
+        rows = sim.efc_rowid[w, :n[w]].astype(int)
+        assert np.all((rows >= 0) & (rows < sim.model.nefc_max))
+        assert np.all(sim.efc_active[w, rows] == 1)
+
+
 def test_world_sum_adds_one_entry_over_worlds(sim):
     sim.qvel[:] = np.arange(sim.num_worlds * sim.model.nv, dtype=np.float32).reshape(
         sim.num_worlds, -1)
