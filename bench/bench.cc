@@ -14,7 +14,7 @@
 // bench/RESULTS.md, 2026-12-04, eighth session). "iters", "ncon" and "nefc"
 // are world means after the last timed step: constraint-solver iterations, active contacts and
 // active constraint rows (what the solver's cost scales with); "launch" is the step launches the
-// row used.
+// row used, with the staged step's threads per world ("staged/4"; --lanes, engine/lanes.h).
 #include <algorithm>
 #include <cmath>
 #include <chrono>
@@ -59,6 +59,7 @@ struct Options {
   std::string env;  // non-empty: time lockstep::make_env(env) steps (obs, reward, auto-reset)
   Autoreset autoreset = Autoreset::next_step;  // --autoreset, with --env
   StepLaunch launch = StepLaunch::staged;  // --launch: the CUDA step's launches
+  int lanes = 0;  // --lanes: threads per world in the staged step (0: by batch size)
   std::string command_line;
 };
 
@@ -71,6 +72,7 @@ struct Options {
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
                "                      [--launch staged|fused]  (CUDA step launches; staged)\n"
+               "                      [--lanes auto|1|2|4|8|16|32]  (threads per world, staged)\n"
                "                      [--warmup SECONDS]  (simulated time before timing; 1)\n"
                "                      [--phases]  (also time each stage of step(); not --env)\n"
                "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
@@ -113,6 +115,11 @@ Options parse(int argc, char** argv) {
     else if (flag == "--launch") {
       if (!parse_step_launch(value, &o.launch))
         usage("--launch expects staged or fused, got '" + value + "'");
+    }
+    else if (flag == "--lanes") {
+      o.lanes = value == "auto" ? 0 : parse_positive(flag, value);
+      if (o.lanes > 32 || (o.lanes & (o.lanes - 1)) != 0)
+        usage("--lanes expects auto or a power of two from 1 to 32, got '" + value + "'");
     }
     else if (flag == "--autoreset") {
       if (value != "next_step" && value != "same_step")
@@ -185,6 +192,7 @@ class Runner {
       env_ = make_env(o.env, eo).take();
     }
     sim().set_step_launch(o.launch);
+    sim().set_world_lanes(o.lanes);
     std::vector<float> range(2 * model->size.nu);
     for (int a = 0; a < model->size.nu; ++a) {
       const bool limited = model->actuator_ctrllimited[a] != 0;
@@ -418,6 +426,8 @@ int run(Options o, Clock::time_point process_start) {
     r.contacts = runner.world_mean("ncon");
     r.constraint_rows = runner.world_mean("nefc");
     r.launch = step_launch_name(runner.sim().step_launch());
+    if (device == Device::cuda && runner.sim().step_launch() == StepLaunch::staged)
+      r.launch += "/" + std::to_string(runner.sim().world_lanes());
     std::printf("%10d %14.3e %16.3e %14.2f %10.1f %8.2f %8.2f %8.2f  %s\n", n, r.env_sps,
                 r.physics_sps, r.ns_per_world_step, r.gbps, r.solver_iterations, r.contacts,
                 r.constraint_rows, r.launch.c_str());

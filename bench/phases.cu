@@ -20,6 +20,7 @@ std::vector<double> time_phases_device(Simulator& sim, int steps,
   const StateView s = sim.state_view();
   const cudaStream_t stream = static_cast<cudaStream_t>(sim.stream());
   const size_t phases = kForwardStages + 1, per_step = phases + 1;
+  const int lanes_log2 = staged_lanes_log2(s.num_worlds, sim.world_lanes());
   std::vector<cudaEvent_t> events(steps * per_step);
   for (cudaEvent_t& e : events) cuda_check(cudaEventCreate(&e), "cudaEventCreate");
   for (int k = 0; k < steps; ++k) {
@@ -28,7 +29,9 @@ std::vector<double> time_phases_device(Simulator& sim, int steps,
     cuda_check(cudaEventRecord(ev[0], stream), "cudaEventRecord");
     for (size_t stage = 0; stage < phases; ++stage) {
       if (stage < kForwardStages) {
-        launch_forward_stage(m, s, stream, static_cast<int>(stage));
+        launch_forward_stage(m, s, stream, static_cast<int>(stage), lanes_log2);
+      } else if (m.opt.integrator != kIntRK4) {
+        launch_euler_finish(m, s, stream, nullptr, lanes_log2);
       } else {
         integrate_step_kernel<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
         cuda_check_launch("integrate_step_kernel");

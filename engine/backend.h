@@ -34,6 +34,10 @@ class Backend {
   // whole and reports fused.
   virtual void set_step_launch(StepLaunch launch) { (void)launch; }
   virtual StepLaunch step_launch() const { return StepLaunch::fused; }
+  // CUDA staged step: threads per world, 0 for by batch size (Simulator::set_world_lanes);
+  // world_lanes() reports the count in use. The CPU backend runs a world on one thread: 1.
+  virtual void set_world_lanes(int lanes) { (void)lanes; }
+  virtual int world_lanes() const { return 1; }
 };
 
 std::unique_ptr<Backend> make_cpu_backend(const Model& model, int num_worlds, int num_threads);

@@ -21,6 +21,7 @@
 #include "engine/collision_box.h"
 #include "engine/collision_primitive.h"
 #include "engine/defs.h"
+#include "engine/lanes.h"
 #include "engine/math.h"
 #include "engine/model.h"
 #include "engine/state.h"
@@ -60,10 +61,12 @@ LS_HD void collide_pair(int func, const GeomPose& g1, const GeomPose& g2, float 
 // The collision stage of one world: m (compiled candidate pairs), d.geom_xpos()/geom_xmat =>
 // d.contact_* for every slot, d.ncon (number of active slots), d.contact_overflow (0).
 // Data by value, as for forward() (nvcc compiles this out of line too).
-LS_HD void collision(const ModelView& m, const Data d) {
+// Lanes (engine/lanes.h) take pairs.
+template <class L = OneLane>
+LS_HD void collision(const ModelView& m, const Data d, L lanes = {}) {
   const float enabled = (m.opt.disableflags & kDsblContact) ? 0.0f : 1.0f;  // model-uniform
   int ncon = 0;
-  for (int c = 0; c < m.size.ncollision; ++c) {
+  for (int c = lanes.sub; c < m.size.ncollision; c += lanes.count) {
     const int g1 = m.collision_geom1[c], g2 = m.collision_geom2[c];
     const int adr = m.collision_conadr[c], num = m.collision_connum[c];
     const float margin = m.collision_margin[c];
@@ -86,6 +89,8 @@ LS_HD void collision(const ModelView& m, const Data d) {
       d.contact_geom()[2 * i + 1] = static_cast<float>(g2);
     }
   }
+  ncon = lanes.sum(ncon);
+  if (!lanes.runs(0)) return;
   d.ncon()[0] = static_cast<float>(ncon);
   d.contact_overflow()[0] = 0.0f;
 }

@@ -87,10 +87,16 @@ LS_HD void zero_row(const Data& d, int nv, int r) {
   for (int i = 0; i < nv; ++i) d.efc_J()[r * nv + i] = 0;
 }
 
-// Appends row r to the world's active-row list (ids come in increasing order: rows are filled
-// in the order the model numbers them).
-LS_HD void append_active_row(const Data& d, int& nefc, int r) {
-  d.efc_rowid()[nefc++] = static_cast<float>(r);
+// The world's active-row list while its rows are filled: ids appended in increasing order, as
+// one thread fills rows in the order the model numbers them. A world split over lanes fills
+// them out of order, so it only counts here and builds the list afterwards (active_row_list).
+struct RowList {
+  int n = 0;
+  bool write = true;
+};
+LS_HD void append_active_row(const Data& d, RowList& list, int r) {
+  if (list.write) d.efc_rowid()[list.n] = static_cast<float>(r);
+  ++list.n;
 }
 
 // Distance of x from its lower (side 0) or upper (side 1) limit in range[0..1].
@@ -103,7 +109,9 @@ LS_HD float limit_dist(const float* range, float x, int side) {
 // each world visits only its own active rows (a bit mask per chunk of joints, read with loads
 // alone first), in row order. H200, constraint-rows stage: Humanoid 16.3 → 15.8 ns per
 // world-step at 262,144 worlds, Ant 40.4 → 37.5 at 4,096 (contacts: see contact_rows_fill).
-LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
+// Lanes take joints and tendons.
+template <class L = OneLane>
+LS_HD void limit_rows(const ModelView& m, const Data& d, RowList& list, L lanes = {}) {
   const int nv = m.size.nv;
   const bool enabled = !(m.opt.disableflags & (kDsblLimit | kDsblConstraint));
   if (!enabled) return;
@@ -113,7 +121,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
     unsigned on = 0;  // bit 2k + side: row `side` (0 lower, 1 upper) of joint j0 + k
     for (int k = 0; k < count; ++k) {
       const int j = j0 + k;
-      if (m.jnt_efcadr[j] < 0) continue;  // not limited: Model data
+      if (m.jnt_efcadr[j] < 0 || !lanes.runs(j)) continue;  // not limited, or another lane's
       const float q = d.qpos()[m.jnt_qposadr[j]];
       for (int side = 0; side < 2; ++side)
         if (limit_dist(m.jnt_range + 2 * j, q, side) < m.jnt_margin[j]) on |= 1u << (2 * k + side);
@@ -126,7 +134,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
       const float sign = side == 0 ? 1.0f : -1.0f;
       zero_row(d, nv, r);
       d.efc_J()[r * nv + da] = sign;
-      append_active_row(d, nefc, r);
+      append_active_row(d, list, r);
       const RowParams p = row_params(m, m.jnt_solref + 2 * j, m.jnt_solimp + 5 * j, dist,
                                      m.jnt_margin[j], m.dof_invweight0[da]);
       // J_r·qvel with J_r = ±e_da, without reading back the row just stored (the general
@@ -136,7 +144,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
   }
   for (int t = 0; t < m.size.ntendon; ++t) {
     const int r = m.tendon_efcadr[t];
-    if (r < 0) continue;  // Model data
+    if (r < 0 || !lanes.runs(t)) continue;  // not limited, or another lane's
     const float len = d.ten_length()[t];
     for (int side = 0; side < 2; ++side) {
       const float dist = limit_dist(m.tendon_range + 2 * t, len, side);
@@ -145,7 +153,7 @@ LS_HD void limit_rows(const ModelView& m, const Data& d, int& nefc) {
       zero_row(d, nv, r + side);
       for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w)
         d.efc_J()[(r + side) * nv + m.jnt_dofadr[m.wrap_objid[w]]] += sign * m.wrap_prm[w];
-      append_active_row(d, nefc, r + side);
+      append_active_row(d, list, r + side);
       const RowParams p = row_params(m, m.tendon_solref_lim + 2 * t, m.tendon_solimp_lim + 5 * t,
                                      dist, m.tendon_margin[t], m.tendon_invweight0[t]);
       write_row(d, r + side, p, row_velocity(d, nv, r + side), true);
@@ -168,7 +176,8 @@ LS_HD int contact_rows(const ModelView& m, int condim) {
 // v6 = [n, t1, t2 (translation); n, t1, t2 (rotation)] per dof.
 // Pyramidal rows: J_n ± μ_k·J_k (k = t1, t2, spin, roll1, roll2), all with pos = dist.
 // Elliptic rows: J_n, J_t1, ... with pos = dist on the normal and no spring on friction rows.
-LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elliptic, int& nefc) {
+LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elliptic,
+                             RowList& list) {
   const int nv = m.size.nv;
   const int c = m.slot_collisionid[s];
   const int dim = m.collision_condim[c];
@@ -180,7 +189,7 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
   const float includemargin = m.collision_margin[c] - m.collision_gap[c];
   for (int k = 0; k < nrow; ++k) {
     zero_row(d, nv, r0 + k);
-    append_active_row(d, nefc, r0 + k);
+    append_active_row(d, list, r0 + k);
   }
 
   const Vec3 pos = load3(d.contact_pos(), 3 * s);
@@ -232,8 +241,9 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
   }
 }
 
-// Every contact slot's rows (contact_slot_rows).
-LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
+// Every contact slot's rows (contact_slot_rows). Lanes take slots.
+template <class L = OneLane>
+LS_HD void contact_rows_fill(const ModelView& m, const Data& d, RowList& list, L lanes = {}) {
   const bool enabled = !(m.opt.disableflags & (kDsblContact | kDsblConstraint));
   const bool elliptic = m.opt.cone == kConeElliptic;
   for (int s0 = 0; s0 < m.size.ncon_max; s0 += 32) {
@@ -245,7 +255,8 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
     for (int j = 0; j < count; ++j) {
       const int s = s0 + j, c = m.slot_collisionid[s];
       const float includemargin = m.collision_margin[c] - m.collision_gap[c];
-      const bool on = enabled && d.contact_active()[s] > 0 && d.contact_dist()[s] < includemargin;
+      const bool on = enabled && lanes.runs(s) && d.contact_active()[s] > 0 &&
+                      d.contact_dist()[s] < includemargin;
       chunk |= on ? 1u << j : 0u;
     }
     // Slot by slot, so a warp's lanes write the same rows (coalesced in the world-fastest
@@ -254,15 +265,33 @@ LS_HD void contact_rows_fill(const ModelView& m, const Data& d, int& nefc) {
     // from 397M to 169M but scattered its lanes' rows: the stage went from 16.3 to 19.1 ns per
     // world-step at 262,144 worlds (H200, 2026-12-03).
     for (int j = 0; j < count; ++j)
-      if (chunk >> j & 1u) contact_slot_rows(m, d, s0 + j, elliptic, nefc);
+      if (chunk >> j & 1u) contact_slot_rows(m, d, s0 + j, elliptic, list);
   }
+}
+
+// The active-row list from efc_active, each lane taking every count-th row: rows the world's
+// lanes filled out of order, listed in increasing order. Returns the number of active rows.
+template <class L>
+LS_HD int active_row_list(const ModelView& m, const Data& d, L lanes) {
+  lanes.sync();
+  int nefc = 0;
+  for (int r0 = 0; r0 < m.size.nefc_max; r0 += lanes.count) {
+    const int r = r0 + lanes.sub;
+    const bool on = r < m.size.nefc_max && d.efc_active()[r] != 0.0f;
+    int total = 0;
+    const int before = lanes.rank(on, &total);
+    if (on) d.efc_rowid()[nefc + before] = static_cast<float>(r);
+    nefc += total;
+  }
+  return nefc;
 }
 
 // All rows, with nefc = number of active rows and their ids in efc_rowid, so that the solvers
 // visit a world's few active rows instead of every slot (measured means: Ant ~4 of 116 slots,
 // Humanoid ~5-6 of 311).
 // Inputs: kinematics, com_pos, collision, qvel.
-LS_HD void make_constraint(const ModelView& m, const Data& d) {
+template <class L = OneLane>
+LS_HD void make_constraint(const ModelView& m, const Data& d, L lanes = {}) {
   // The last call's active rows flagged inactive, then this call's written: efc_active is 1
   // exactly on the rows of the active list (0 from the state's allocation on, and nothing else
   // writes it). Inactive rows are otherwise left as they are (zeroing them cost Humanoid 311·23
@@ -272,14 +301,17 @@ LS_HD void make_constraint(const ModelView& m, const Data& d) {
   const int nefc_max = m.size.nefc_max;
   const float last = d.nefc()[0];
   const int previous = last > 0 ? (last < nefc_max ? static_cast<int>(last) : nefc_max) : 0;
-  for (int k = 0; k < previous; ++k) {
+  for_split(0, previous, lanes, [&](int k) {
     const float r = d.efc_rowid()[k];
     if (r >= 0 && r < nefc_max) d.efc_active()[static_cast<int>(r)] = 0;
-  }
-  int nefc = 0;
-  limit_rows(m, d, nefc);
-  contact_rows_fill(m, d, nefc);
-  d.nefc()[0] = static_cast<float>(nefc);
+  });
+  lanes.sync();
+  RowList list;
+  list.write = L::kSerial;
+  limit_rows(m, d, list, lanes);
+  contact_rows_fill(m, d, list, lanes);
+  const int nefc = list.write ? list.n : active_row_list(m, d, lanes);
+  if (lanes.runs(0)) d.nefc()[0] = static_cast<float>(nefc);
 }
 
 // Number of active rows, and the id of the k-th (k < active_rows).

@@ -25,11 +25,15 @@ LS_HD void add_xfrc_applied(const ModelView& m, const Data& d, Arr<float> qfrc) 
 
 // Inputs: qfrc_passive, qfrc_bias, qfrc_applied, qfrc_actuator, xfrc_applied, qLD.
 // Outputs: qfrc_smooth, qacc_smooth = M⁻¹·qfrc_smooth.
-LS_HD void smooth_acceleration(const ModelView& m, const Data& d) {
-  for (int i = 0; i < m.size.nv; ++i) {
+template <class L = OneLane>
+LS_HD void smooth_acceleration(const ModelView& m, const Data& d, L lanes = {}) {
+  lanes.sync();
+  for_split(0, m.size.nv, lanes, [&](int i) {
     d.qfrc_smooth()[i] =
         d.qfrc_passive()[i] - d.qfrc_bias()[i] + d.qfrc_applied()[i] + d.qfrc_actuator()[i];
-  }
+  });
+  lanes.sync();
+  if (!lanes.runs(0)) return;
   add_xfrc_applied(m, d, d.qfrc_smooth());
   for (int i = 0; i < m.size.nv; ++i) d.qacc_smooth()[i] = d.qfrc_smooth()[i];
   solve_tree(m, d.qLD(), d.qacc_smooth());
@@ -59,15 +63,45 @@ constexpr int kForwardStages = 7;
 constexpr const char* kForwardStageNames[kForwardStages] = {
     "kinematics", "mass matrix", "tendons", "collision", "constraint rows", "smooth forces",
     "solver"};
+// With lanes (engine/lanes.h), every stage but tendons and the solver splits its loops over a
+// world's lanes; those two must run with one lane per world. Stage kStage alone, for a kernel
+// per stage: kernels calling the runtime-stage version below got it out of line, with the
+// whole pipeline's registers and stack.
+template <int kStage, class L>
+LS_HD void forward_stage(const ModelView& m, const Data d, L lanes) {
+  if constexpr (kStage == 0) {
+    kinematics(m, d, lanes);
+    com_pos(m, d, lanes);
+  } else if constexpr (kStage == 1) {
+    make_m(m, d, lanes);
+    factor_tree(m, d.qM(), d.qLD(), d.param_damping(), 0.0f, lanes);
+  } else if constexpr (kStage == 2) {
+    tendon(m, d);
+  } else if constexpr (kStage == 3) {
+    collision(m, d, lanes);
+  } else if constexpr (kStage == 4) {
+    make_constraint(m, d, lanes);
+  } else if constexpr (kStage == 5) {
+    if (lanes.runs(0)) {
+      passive(m, d);
+      actuation(m, d);
+    }
+    com_vel_rne(m, d, lanes);
+    smooth_acceleration(m, d, lanes);
+  } else {
+    solve_constraint(m, d);
+  }
+}
+
 LS_HD void forward_stage(const ModelView& m, const Data d, int stage) {
   switch (stage) {
-    case 0: kinematics(m, d); com_pos(m, d); break;
-    case 1: make_m(m, d); factor_tree(m, d.qM(), d.qLD(), d.param_damping(), 0.0f); break;
-    case 2: tendon(m, d); break;
-    case 3: collision(m, d); break;
-    case 4: make_constraint(m, d); break;
-    case 5: com_vel_rne(m, d); passive(m, d); actuation(m, d); smooth_acceleration(m, d); break;
-    default: solve_constraint(m, d); break;
+    case 0: forward_stage<0>(m, d, OneLane{}); break;
+    case 1: forward_stage<1>(m, d, OneLane{}); break;
+    case 2: forward_stage<2>(m, d, OneLane{}); break;
+    case 3: forward_stage<3>(m, d, OneLane{}); break;
+    case 4: forward_stage<4>(m, d, OneLane{}); break;
+    case 5: forward_stage<5>(m, d, OneLane{}); break;
+    default: forward_stage<6>(m, d, OneLane{}); break;
   }
 }
 
@@ -118,17 +152,21 @@ LS_HD void runge_kutta4(const ModelView& m, const Data& d, bool advance) {
 }
 
 // Flags the world once qpos or qvel is non-finite; the flag stays until reset_world().
-LS_HD void check_divergence(const ModelView& m, const Data& d) {
+template <class L = OneLane>
+LS_HD void check_divergence(const ModelView& m, const Data& d, L lanes = {}) {
+  lanes.sync();  // qpos and qvel as the world's lanes left them
   bool bad = false;
-  for (int i = 0; i < m.size.nq; ++i) bad = bad || !is_finite(d.qpos()[i]);
-  for (int i = 0; i < m.size.nv; ++i) bad = bad || !is_finite(d.qvel()[i]);
-  d.diverged()[0] = (bad || d.diverged()[0] != 0) ? 1.0f : 0.0f;
+  for_split(0, m.size.nq, lanes, [&](int i) { bad = bad || !is_finite(d.qpos()[i]); });
+  for_split(0, m.size.nv, lanes, [&](int i) { bad = bad || !is_finite(d.qvel()[i]); });
+  bad = lanes.any(bad);
+  if (lanes.runs(0)) d.diverged()[0] = (bad || d.diverged()[0] != 0) ? 1.0f : 0.0f;
 }
 
 // The end of an advancing step: the next solve's warm start, the divergence flag.
-LS_HD void finish_step(const ModelView& m, const Data& d) {
-  for (int i = 0; i < m.size.nv; ++i) d.qacc_warmstart()[i] = d.qacc()[i];
-  check_divergence(m, d);
+template <class L = OneLane>
+LS_HD void finish_step(const ModelView& m, const Data& d, L lanes = {}) {
+  for_split(0, m.size.nv, lanes, [&](int i) { d.qacc_warmstart()[i] = d.qacc()[i]; });
+  check_divergence(m, d, lanes);
 }
 
 // What step() does after forward(): the integrator, then finish_step().

@@ -55,6 +55,7 @@ struct Sizes {
   int ncon_max = 0;    // contact slots, sum of collision_connum
   int nefc_max = 0;    // constraint row slots: limits, then contacts (engine/constraint.h)
   int nM = 0;          // tree nonzeros of qM's lower triangle: Σ over dofs of (ancestors + 1)
+  int nlevel = 0;      // depth of the body tree: bodies lie at depths 1 … nlevel, the world at 0
   // Rows of the PGS solver's dense block efc_AR: min(nefc_max, kPgsDenseRows) when the model
   // compiles with solver PGS and pyramidal cones, else 0 (worlds with more active rows, or a
   // solver changed after compiling, run PGS row by row).
@@ -73,6 +74,10 @@ struct Sizes {
   X(int, body_dofadr, nbody, "first dof id; -1 if none")                                        \
   X(int, body_geomnum, nbody, "number of geoms")                                                \
   X(int, body_geomadr, nbody, "first geom id; -1 if none")                                      \
+  X(int, body_bylevel, nbody, "body ids by depth (the world first); in a depth by parent, then id") \
+  X(int, body_leveladr, nbody, "entry l: first body_bylevel entry of depth l ≤ nlevel")       \
+  X(int, body_childadr, nbody, "body_bylevel entry of the first child; -1 if none")            \
+  X(int, body_childnum, nbody, "number of children (consecutive in body_bylevel)")             \
   X(float, body_pos, nbody * 3, "position in parent frame [m]")                                 \
   X(float, body_quat, nbody * 4, "orientation in parent frame")                                 \
   X(float, body_ipos, nbody * 3, "centre of mass in body frame [m]")                            \

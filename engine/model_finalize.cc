@@ -1,6 +1,7 @@
 #include "engine/model_finalize.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "engine/collision_pairs.h"
 #include "engine/constraint.h"
@@ -50,7 +51,31 @@ void compile_dof_sparsity(Model& m) {
   m.size.nM = static_cast<int>(m.LD_colind.size());
 }
 
+void compile_body_levels(Model& m) {
+  const int nbody = m.size.nbody;
+  std::vector<int> depth(nbody, 0);
+  for (int b = 1; b < nbody; ++b) depth[b] = depth[m.body_parentid[b]] + 1;  // parent id < b
+  m.size.nlevel = nbody > 1 ? *std::max_element(depth.begin(), depth.end()) : 0;
+  m.body_bylevel.resize(nbody);
+  for (int b = 0; b < nbody; ++b) m.body_bylevel[b] = b;
+  std::stable_sort(m.body_bylevel.begin(), m.body_bylevel.end(), [&](int a, int b) {
+    if (depth[a] != depth[b]) return depth[a] < depth[b];
+    return m.body_parentid[a] < m.body_parentid[b];
+  });
+  m.body_leveladr.assign(nbody, nbody);
+  m.body_childadr.assign(nbody, -1);
+  m.body_childnum.assign(nbody, 0);
+  for (int t = nbody - 1; t >= 0; --t) {
+    const int b = m.body_bylevel[t];
+    m.body_leveladr[depth[b]] = t;
+    if (b == 0) continue;
+    m.body_childadr[m.body_parentid[b]] = t;
+    ++m.body_childnum[m.body_parentid[b]];
+  }
+}
+
 void finalize_model(Model& m) {
+  compile_body_levels(m);
   compile_dof_sparsity(m);
   compile_collision_pairs(m);
   compile_constraint_rows(m);

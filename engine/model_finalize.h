@@ -16,6 +16,10 @@ void compile_constraint_rows(Model& m);
 // walking dof_parentid makes each load wait for the one before.
 void compile_dof_sparsity(Model& m);
 
+// The body tree by depth, for stages that take a depth's bodies at once (engine/lanes.h):
+// size.nlevel, body_bylevel, body_leveladr, body_childadr, body_childnum.
+void compile_body_levels(Model& m);
+
 // qM's tree sparsity, candidate collision pairs, constraint rows, then set_const (inverse
 // weights, meaninertia).
 // The MJCF compiler calls this once the Model's arrays are filled.

@@ -70,6 +70,13 @@ class Simulator {
   void* stream() const;
   void set_step_launch(StepLaunch launch);
   StepLaunch step_launch() const;
+  // CUDA staged step: threads per world in the stages that split a world's loops over lanes
+  // (engine/lanes.h): 1, 2, 4, 8, 16 or 32, or 0 (the default) to choose by batch size (more
+  // lanes where the batch is too small to fill the GPU). Results are bitwise the same for any
+  // value. Throws std::invalid_argument for another value; no effect on the CPU backend.
+  void set_world_lanes(int lanes);
+  // The lanes per world the staged step uses (the chosen count when set to 0; 1 on the CPU).
+  int world_lanes() const;
 
   const Model& model() const { return *model_; }
   std::shared_ptr<const Model> model_ptr() const { return model_; }

@@ -13,26 +13,28 @@ LS_HD Vec3 gravity(const ModelView& m, const Data& d) {
 }
 
 // Inputs: kinematics, param_mass_scale. Outputs: subtree_mass, subtree_com, cinert, cdof.
-LS_HD void com_pos(const ModelView& m, const Data& d) {
+template <class L = OneLane>
+LS_HD void com_pos(const ModelView& m, const Data& d, L lanes = {}) {
   const int nbody = m.size.nbody;
-  for (int b = 0; b < nbody; ++b) {
+  lanes.sync();  // kinematics' frames
+  for_split(0, nbody, lanes, [&](int b) {
     d.subtree_mass()[b] = m.body_mass[b] * d.param_mass_scale()[b];
     store3(d.subtree_com(), 3 * b, d.subtree_mass()[b] * load3(d.xipos(), 3 * b));
-  }
-  for (int b = nbody - 1; b > 0; --b) {
-    const int p = m.body_parentid[b];
+  });
+  sum_up_tree(m, lanes, true, [&](int p, int b) {
     store3(d.subtree_com(), 3 * p, load3(d.subtree_com(), 3 * p) + load3(d.subtree_com(), 3 * b));
     d.subtree_mass()[p] += d.subtree_mass()[b];
-  }
-  for (int b = 0; b < nbody; ++b) {
+  });
+  for_split(0, nbody, lanes, [&](int b) {
     const float mass = d.subtree_mass()[b];
     // Massless subtrees (model data) take their own com.
     store3(d.subtree_com(), 3 * b,
            mass > 1e-15f ? (1.0f / mass) * load3(d.subtree_com(), 3 * b) : load3(d.xipos(), 3 * b));
-  }
+  });
+  lanes.sync();
 
   // cinert: principal inertia rotated to world, moved to c by the parallel-axis rule.
-  for (int b = 0; b < nbody; ++b) {
+  for_split(0, nbody, lanes, [&](int b) {
     const float scale = d.param_mass_scale()[b];
     const float mass = m.body_mass[b] * scale;
     const Mat3 R = load9(d.ximat(), 9 * b);
@@ -55,10 +57,10 @@ LS_HD void com_pos(const ModelView& m, const Data& d) {
     c.h = mass * dif;
     c.m = mass;
     store_inertia(d.cinert(), 10 * b, c);
-  }
+  });
 
   // cdof, joint by joint (types are Model data).
-  for (int j = 0; j < m.size.njnt; ++j) {
+  for_split(0, m.size.njnt, lanes, [&](int j) {
     const int b = m.jnt_bodyid[j];
     const int da = m.jnt_dofadr[j];
     const Vec3 c = load3(d.subtree_com(), 3 * m.body_rootid[b]);
@@ -84,21 +86,27 @@ LS_HD void com_pos(const ModelView& m, const Data& d) {
         store6(d.cdof(), 6 * (rot + k), {axis, cross(axis, offset)});
       }
     }
-  }
+  });
 }
 
 // Composite rigid-body algorithm. Inputs: cinert, cdof. Outputs: crb, qM (dense, both
 // triangles) including armature. Only the tree entries (a dof and its ancestors) are written:
 // the others are zero from the state's allocation on and nothing else writes qM (Humanoid: 347
 // of 529 entries, so 182 stores a step fewer).
-LS_HD void make_m(const ModelView& m, const Data& d) {
+template <class L = OneLane>
+LS_HD void make_m(const ModelView& m, const Data& d, L lanes = {}) {
   const int nbody = m.size.nbody, nv = m.size.nv;
-  copy_entries(d.crb(), d.cinert(), 10 * nbody);
-  for (int b = nbody - 1; b > 0; --b) {
-    const int p = m.body_parentid[b];
-    if (p > 0) add_inertia(d.crb(), 10 * p, load_inertia(d.crb(), 10 * b));
+  if (L::kSerial) {
+    copy_entries(d.crb(), d.cinert(), 10 * nbody);
+  } else {
+    for_split(0, nbody, lanes, [&](int b) {
+      copy_entries(sub(d.crb(), 10 * b), sub(d.cinert(), 10 * b), 10);
+    });
   }
-  for (int i = 0; i < nv; ++i) {
+  sum_up_tree(m, lanes, false, [&](int p, int b) {
+    add_inertia(d.crb(), 10 * p, load_inertia(d.crb(), 10 * b));
+  });
+  for_split(0, nv, lanes, [&](int i) {
     // Force the subtree of dof i exerts when moving along cdof_i, projected on its ancestors.
     const Vec6 f = mul_inertia(load_inertia(d.crb(), 10 * m.dof_bodyid[i]), cdof_of(d, i));
     for_each_ancestor(m, i, true, [&](int j) {
@@ -107,30 +115,50 @@ LS_HD void make_m(const ModelView& m, const Data& d) {
       d.qM()[j * nv + i] = mij;
     });
     d.qM()[i * nv + i] += m.dof_armature[i];
-  }
+  });
+  lanes.sync();
 }
 
 // Tree-sparse L'DL factorisation of a dense nv×nv matrix `M` (qM, or qM plus a diagonal) into
 // `LD`: D on the diagonal, L (unit lower, nonzero only at ancestor columns) below it. Fill-in is
 // confined to ancestor pairs, so the loops run over dofs' ancestors, which are Model data.
 // Factors M + scale·diag(diag_add) (scale 0: M itself; Euler's implicit damping otherwise).
+// Lanes split the rows a pivot updates (each row's updates keep their order).
+template <class L = OneLane>
 LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD, Arr<float> diag_add,
-                       float scale) {
+                       float scale, L lanes = {}) {
   const int nv = m.size.nv;
   // Only the lower triangle's tree entries: nM of nv² (Humanoid: 185 of 529); the rest of
   // LD is never read.
-  for (int i = 0; i < nv; ++i)
+  for_split(0, nv, lanes, [&](int i) {
     for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] = M[i * nv + j]; });
-  for (int i = 0; i < nv; ++i) LD[i * nv + i] += scale * diag_add[i];
+  });
+  for_split(0, nv, lanes, [&](int i) { LD[i * nv + i] += scale * diag_add[i]; });
   for (int k = nv - 1; k >= 0; --k) {
+    lanes.sync();
     const float invD = 1.0f / LD[k * nv + k];
-    for_each_ancestor(m, k, false, [&](int i) {
+    if (L::kSerial) {
+      for_each_ancestor(m, k, false, [&](int i) {
+        const float tmp = LD[k * nv + i];
+        // Rank-1 update of the ancestor block: row i, columns i and its ancestors.
+        for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] -= tmp * invD * LD[k * nv + j]; });
+        LD[k * nv + i] = tmp * invD;
+      });
+      continue;
+    }
+    // Lanes take rows; row k's entries are read unscaled by every row's update (as in the
+    // serial order, where a row's own entry is scaled after its update and the ancestors' later),
+    // then scaled.
+    const int adr = m.LD_rowadr[k], last = adr + m.LD_rownnz[k] - 2;  // ancestors: adr … last
+    for (int t = last - lanes.sub; t >= adr; t -= lanes.count) {
+      const int i = m.LD_colind[t];
       const float tmp = LD[k * nv + i];
-      // Rank-1 update of the ancestor block: row i, columns i and its ancestors.
       for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] -= tmp * invD * LD[k * nv + j]; });
-      LD[k * nv + i] = tmp * invD;
-    });
+    }
+    lanes.sync();
+    for (int t = last - lanes.sub; t >= adr; t -= lanes.count) LD[k * nv + m.LD_colind[t]] *= invD;
   }
+  lanes.sync();
 }
 
 // x ← (L'DL)⁻¹ x with the factor from factor_tree.
@@ -149,64 +177,70 @@ LS_HD void solve_tree(const ModelView& m, Arr<float> LD, Arr<float> x) {
   }
 }
 
+// Body b's part of com_vel_rne's walk down the tree, from its parent's cvel and cacc.
+LS_HD void body_vel_rne(const ModelView& m, const Data& d, int b) {
+  const int parent = m.body_parentid[b];
+  Vec6 cvel = load6(d.cvel(), 6 * parent);
+  Vec6 cacc = load6(d.cacc(), 6 * parent);
+  // Dof i's cdof_dot, and its term of cacc (the body's dofs come in order).
+  auto dof_dot = [&](int i, float qvel, const Vec6& cdof_dot) {
+    store6(d.cdof_dot(), 6 * i, cdof_dot);
+    cacc += qvel * cdof_dot;
+  };
+  for (int k = 0; k < m.body_jntnum[b]; ++k) {
+    const int j = m.body_jntadr[b] + k;
+    int da = m.jnt_dofadr[j];
+    const int type = m.jnt_type[j];
+    if (type == kJntFree) {
+      for (int t = 0; t < 3; ++t) {
+        const float qvel = d.qvel()[da + t];
+        dof_dot(da + t, qvel, {{0, 0, 0}, {0, 0, 0}});
+        cvel += qvel * cdof_of(d, da + t);
+      }
+      da += 3;
+    }
+    if (type == kJntFree || type == kJntBall) {
+      Vec6 dv{{0, 0, 0}, {0, 0, 0}};
+      for (int t = 0; t < 3; ++t) {
+        const float qvel = d.qvel()[da + t];
+        const Vec6 cdof = cdof_of(d, da + t);
+        dof_dot(da + t, qvel, cross_motion(cvel, cdof));
+        dv += qvel * cdof;
+      }
+      cvel += dv;
+    } else {
+      const float qvel = d.qvel()[da];
+      const Vec6 cdof = cdof_of(d, da);
+      dof_dot(da, qvel, cross_motion(cvel, cdof));
+      cvel += qvel * cdof;
+    }
+  }
+  store6(d.cvel(), 6 * b, cvel);
+  store6(d.cacc(), 6 * b, cacc);
+  const Inertia c = load_inertia(d.cinert(), 10 * b);
+  store6(d.cfrc_int(), 6 * b, mul_inertia(c, cacc) + cross_force(cvel, mul_inertia(c, cvel)));
+}
+
 // mj_comVel, then mj_rne with zero acceleration, in one walk down the tree: a body's cvel and its
 // dofs' cdof_dot feed its cacc and cfrc_int from registers, where a second walk read them back
 // from memory (evicted from L2 by then in large batches). Same sums in the same order as the two
 // walks. Inputs: cdof, cinert, qvel. Outputs: cvel, cdof_dot, cacc, cfrc_int (scratch),
 // qfrc_bias = C(q, v) + g(q). Ball dofs all use the velocity before the ball; free translation
 // has cdof_dot = 0.
-LS_HD void com_vel_rne(const ModelView& m, const Data& d) {
-  store6(d.cvel(), 0, {{0, 0, 0}, {0, 0, 0}});
-  store6(d.cacc(), 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
-  store6(d.cfrc_int(), 0, {{0, 0, 0}, {0, 0, 0}});
-  for (int b = 1; b < m.size.nbody; ++b) {
-    const int parent = m.body_parentid[b];
-    Vec6 cvel = load6(d.cvel(), 6 * parent);
-    Vec6 cacc = load6(d.cacc(), 6 * parent);
-    // Dof i's cdof_dot, and its term of cacc (the body's dofs come in order).
-    auto dof_dot = [&](int i, float qvel, const Vec6& cdof_dot) {
-      store6(d.cdof_dot(), 6 * i, cdof_dot);
-      cacc += qvel * cdof_dot;
-    };
-    for (int k = 0; k < m.body_jntnum[b]; ++k) {
-      const int j = m.body_jntadr[b] + k;
-      int da = m.jnt_dofadr[j];
-      const int type = m.jnt_type[j];
-      if (type == kJntFree) {
-        for (int t = 0; t < 3; ++t) {
-          const float qvel = d.qvel()[da + t];
-          dof_dot(da + t, qvel, {{0, 0, 0}, {0, 0, 0}});
-          cvel += qvel * cdof_of(d, da + t);
-        }
-        da += 3;
-      }
-      if (type == kJntFree || type == kJntBall) {
-        Vec6 dv{{0, 0, 0}, {0, 0, 0}};
-        for (int t = 0; t < 3; ++t) {
-          const float qvel = d.qvel()[da + t];
-          const Vec6 cdof = cdof_of(d, da + t);
-          dof_dot(da + t, qvel, cross_motion(cvel, cdof));
-          dv += qvel * cdof;
-        }
-        cvel += dv;
-      } else {
-        const float qvel = d.qvel()[da];
-        const Vec6 cdof = cdof_of(d, da);
-        dof_dot(da, qvel, cross_motion(cvel, cdof));
-        cvel += qvel * cdof;
-      }
-    }
-    store6(d.cvel(), 6 * b, cvel);
-    store6(d.cacc(), 6 * b, cacc);
-    const Inertia c = load_inertia(d.cinert(), 10 * b);
-    store6(d.cfrc_int(), 6 * b, mul_inertia(c, cacc) + cross_force(cvel, mul_inertia(c, cvel)));
+template <class L = OneLane>
+LS_HD void com_vel_rne(const ModelView& m, const Data& d, L lanes = {}) {
+  if (lanes.runs(0)) {
+    store6(d.cvel(), 0, {{0, 0, 0}, {0, 0, 0}});
+    store6(d.cacc(), 0, {{0, 0, 0}, -1.0f * gravity(m, d)});
+    store6(d.cfrc_int(), 0, {{0, 0, 0}, {0, 0, 0}});
   }
-  for (int b = m.size.nbody - 1; b > 0; --b) {
-    const int p = m.body_parentid[b];
-    if (p > 0) store6(d.cfrc_int(), 6 * p, load6(d.cfrc_int(), 6 * p) + load6(d.cfrc_int(), 6 * b));
-  }
-  for (int i = 0; i < m.size.nv; ++i)
+  walk_down_tree(m, lanes, [&](int b) { body_vel_rne(m, d, b); });
+  sum_up_tree(m, lanes, false, [&](int p, int b) {
+    store6(d.cfrc_int(), 6 * p, load6(d.cfrc_int(), 6 * p) + load6(d.cfrc_int(), 6 * b));
+  });
+  for_split(0, m.size.nv, lanes, [&](int i) {
     d.qfrc_bias()[i] = dot(cdof_of(d, i), load6(d.cfrc_int(), 6 * m.dof_bodyid[i]));
+  });
 }
 
 }  // namespace lockstep

@@ -2,6 +2,7 @@
 // com-based inertia products, and dense tree-sparse matrix access.
 #pragma once
 
+#include "engine/lanes.h"
 #include "engine/math.h"
 #include "engine/model.h"
 #include "engine/state.h"

@@ -45,7 +45,7 @@ __global__ void env_end_kernel(const __grid_constant__ ModelView m,
 template <class Task, bool kSameStep>
 void launch_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
                      const EnvBuffers& b, const float* actions, const EnvShared& e,
-                     cudaStream_t st, StepLaunch launch) {
+                     cudaStream_t st, StepLaunch launch, int lanes) {
   const int blocks = blocks_for(s.num_worlds);
   if (launch == StepLaunch::fused) {
     env_step_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
@@ -55,7 +55,7 @@ void launch_env_step(const ModelView& m, const StateView& s, const typename Task
   env_begin_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
   cuda_check_launch("env_begin_kernel");
   const float* hold = kSameStep ? nullptr : b.needs_reset;  // env_holds_state
-  for (int k = 0; k < c.frame_skip; ++k) launch_staged_step(m, s, st, hold);
+  for (int k = 0; k < c.frame_skip; ++k) launch_staged_step(m, s, st, hold, lanes);
   env_end_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, e);
   cuda_check_launch("env_end_kernel");
 }
@@ -76,10 +76,10 @@ __global__ void env_reset_kernel(const __grid_constant__ ModelView m,
 template <class Task>
 void cuda_env_step(const ModelView& m, const StateView& s, const typename Task::Config& c,
                    const EnvBuffers& b, const float* actions, const EnvShared& e, void* stream,
-                   StepLaunch launch) {
+                   StepLaunch launch, int lanes) {
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
-  if (e.same_step) launch_env_step<Task, true>(m, s, c, b, actions, e, st, launch);
-  else launch_env_step<Task, false>(m, s, c, b, actions, e, st, launch);
+  if (e.same_step) launch_env_step<Task, true>(m, s, c, b, actions, e, st, launch, lanes);
+  else launch_env_step<Task, false>(m, s, c, b, actions, e, st, launch, lanes);
 }
 
 template <class Task>
@@ -93,7 +93,7 @@ void cuda_env_reset(const ModelView& m, const StateView& s, const typename Task:
 #define LS_ENV_INSTANTIATE(Task)                                                            \
   template void cuda_env_step<Task>(const ModelView&, const StateView&, const Task::Config&,  \
                                     const EnvBuffers&, const float*, const EnvShared&, void*,  \
-                                    StepLaunch);                                              \
+                                    StepLaunch, int);                                         \
   template void cuda_env_reset<Task>(const ModelView&, const StateView&, const Task::Config&, \
                                      const EnvBuffers&, const EnvShared&, void*);
 

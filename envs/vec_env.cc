@@ -191,7 +191,7 @@ class TaskVecEnv final : public VecEnv {
     if (sim_.device() == Device::cuda) {
 #ifdef LOCKSTEP_HAVE_CUDA
       cuda_env_step<Task>(m, s, config_, buffers_, actions, shared_, sim_.stream(),
-                          sim_.step_launch());
+                          sim_.step_launch(), sim_.world_lanes());
 #endif
       return;
     }

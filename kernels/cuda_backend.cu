@@ -118,7 +118,8 @@ class CudaBackend final : public Backend {
   }
   void step(int nstep) override {
     if (launch_ == StepLaunch::staged) {
-      for (int k = 0; k < nstep; ++k) launch_staged_step(model_.view(), view(), stream_);
+      for (int k = 0; k < nstep; ++k)
+        launch_staged_step(model_.view(), view(), stream_, nullptr, lanes_);
       return;
     }
     step_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nstep);
@@ -126,6 +127,10 @@ class CudaBackend final : public Backend {
   }
   void set_step_launch(StepLaunch launch) override { launch_ = launch; }
   StepLaunch step_launch() const override { return launch_; }
+  void set_world_lanes(int lanes) override { lanes_ = lanes; }
+  int world_lanes() const override {
+    return lanes_ > 0 ? lanes_ : 1 << staged_lanes_log2(num_worlds_);
+  }
   void reset() override {
     reset_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nullptr,
                                                              num_worlds_);
@@ -163,6 +168,7 @@ class CudaBackend final : public Backend {
   thrust::device_vector<StateLayout> layout_device_;
   cudaStream_t stream_ = nullptr;
   StepLaunch launch_ = StepLaunch::staged;  // faster at every batch size measured
+  int lanes_ = 0;                           // by batch size (staged_lanes_log2)
 };
 
 }  // namespace

@@ -22,23 +22,53 @@
 namespace lockstep {
 namespace {
 
-template <int kStage>
+// This thread's world and its place among the world's 2^lanes_log2 lanes (engine/lanes.h);
+// blocks are whole warps, so a world's lanes share one.
+struct WorldLanes {
+  int world;
+  Lanes lanes;
+};
+__device__ inline WorldLanes world_lanes(int lanes_log2) {
+  const int t = blockIdx.x * blockDim.x + threadIdx.x;
+  const int count = 1 << lanes_log2;
+  const int first = threadIdx.x & 31 & ~(count - 1);
+  const unsigned mask = count == 32 ? 0xffffffffu : ((1u << count) - 1u) << first;
+  return {t >> lanes_log2, Lanes{t & (count - 1), count, mask}};
+}
+
+// Stage kStage of every world: a thread per world (kSplit false), or 2^lanes_log2 lanes per
+// world. Separate kernels, so the thread-per-world one keeps its own register count.
+template <int kStage, bool kSplit>
 __global__ void forward_stage_kernel(const __grid_constant__ ModelView m,
-                                     const __grid_constant__ StateView s) {
-  const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w < s.num_worlds) forward_stage(m, s.world(w), kStage);
+                                     const __grid_constant__ StateView s, int lanes_log2) {
+  if constexpr (kSplit) {
+    const WorldLanes t = world_lanes(lanes_log2);
+    if (t.world < s.num_worlds) forward_stage<kStage>(m, s.world(t.world), t.lanes);
+  } else {
+    const int w = blockIdx.x * blockDim.x + threadIdx.x;
+    if (w < s.num_worlds) forward_stage<kStage>(m, s.world(w), OneLane{});
+  }
 }
 
 // hold: per-world flags (nullptr: none); a world with hold[w] != 0 runs the step's forward()
 // calls but keeps its state, as step(m, d, false) (the env layer's NEXT_STEP episode starts).
 LS_HD bool advances(const float* hold, int w) { return hold == nullptr || hold[w] == 0.0f; }
 
+template <bool kSplit>
 __global__ void euler_finish_kernel(const __grid_constant__ ModelView m,
-                                    const __grid_constant__ StateView s, const float* hold) {
-  const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w >= s.num_worlds || !advances(hold, w)) return;
-  euler(m, s.world(w));
-  finish_step(m, s.world(w));
+                                    const __grid_constant__ StateView s, const float* hold,
+                                    int lanes_log2) {
+  if constexpr (kSplit) {
+    const WorldLanes t = world_lanes(lanes_log2);
+    if (t.world >= s.num_worlds || !advances(hold, t.world)) return;
+    euler(m, s.world(t.world), t.lanes);
+    finish_step(m, s.world(t.world), t.lanes);
+  } else {
+    const int w = blockIdx.x * blockDim.x + threadIdx.x;
+    if (w >= s.num_worlds || !advances(hold, w)) return;
+    euler(m, s.world(w));
+    finish_step(m, s.world(w));
+  }
 }
 
 __global__ void rk4_begin_kernel(const __grid_constant__ ModelView m,
@@ -57,47 +87,96 @@ __global__ void rk4_stage_end_kernel(const __grid_constant__ ModelView m,
   if (stage == 3 && advance) finish_step(m, s.world(w));
 }
 
-using StageKernel = void (*)(ModelView, StateView);
+using StageKernel = void (*)(ModelView, StateView, int);
+
+// Stages whose loops split over a world's lanes (engine/forward.h forward_stage).
+constexpr bool kStageTakesLanes[kForwardStages] = {true, true, false, true, true, true, false};
 
 template <int... k>
 constexpr std::array<StageKernel, sizeof...(k)> forward_stage_kernels(
     std::integer_sequence<int, k...>) {
-  return {&forward_stage_kernel<k>...};
+  return {&forward_stage_kernel<k, false>...};
+}
+template <int... k>
+constexpr std::array<StageKernel, sizeof...(k)> split_stage_kernels(
+    std::integer_sequence<int, k...>) {
+  return {&forward_stage_kernel<k, kStageTakesLanes[k]>...};
 }
 constexpr std::array<StageKernel, kForwardStages> kForwardStageKernels =
     forward_stage_kernels(std::make_integer_sequence<int, kForwardStages>());
+// With lanes where the stage takes them, else the thread-per-world kernel.
+constexpr std::array<StageKernel, kForwardStages> kSplitStageKernels =
+    split_stage_kernels(std::make_integer_sequence<int, kForwardStages>());
+
+// Lanes per world (log2) for the staged step of `num_worlds` worlds: 8 up to 48 worlds per SM,
+// 4 up to 200, then 1. Measured on the H200 (132 SMs), Ant: 8 lanes fastest at 1,024 and 4,096
+// worlds (1.5×, 1.3× one lane), 8 and 4 alike at 8,192, 4 at 16,384 and 24,576 (1.1×, 1.02×),
+// 1 from 32,768; the Humanoids alike (bench/RESULTS.md, 2026-12-04, ninth session).
+// `requested` > 0 overrides it (a power of two up to 32).
+inline int staged_lanes_log2(int num_worlds, int requested = 0) {
+  int lanes = requested;
+  if (lanes <= 0) {
+    static const int sms = device_attribute(cudaDevAttrMultiProcessorCount,
+                                            "cudaDeviceGetAttribute (multiprocessors)");
+    const long long per_sm = num_worlds / sms;
+    lanes = per_sm <= 48 ? 8 : (per_sm <= 200 ? 4 : 1);
+  }
+  int log2 = 0;
+  while ((1 << log2) < lanes) ++log2;
+  return log2;
+}
+
+inline int blocks_for_lanes(int num_worlds, int lanes_log2) {
+  return blocks_for(num_worlds << lanes_log2);
+}
 
 // Stage `stage` of forward() for every world; the solver's with a warp per world where the
 // model allows (kernels/warp_solver.cuh).
 inline void launch_forward_stage(const ModelView& m, const StateView& s, cudaStream_t stream,
-                                 int stage) {
+                                 int stage, int lanes_log2 = 0) {
   if (stage == kForwardStages - 1) {
     launch_solver_stage(m, s, stream, kForwardStageKernels[stage]);
     return;
   }
-  kForwardStageKernels[stage]<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
+  const int log2 = kStageTakesLanes[stage] ? lanes_log2 : 0;
+  const StageKernel kernel = log2 > 0 ? kSplitStageKernels[stage] : kForwardStageKernels[stage];
+  kernel<<<blocks_for_lanes(s.num_worlds, log2), kBlock, 0, stream>>>(m, s, log2);
   cuda_check_launch("forward_stage_kernel");
 }
 
+// Euler and finish_step of every world not held.
+inline void launch_euler_finish(const ModelView& m, const StateView& s, cudaStream_t stream,
+                                const float* hold, int lanes_log2) {
+  const int blocks = blocks_for_lanes(s.num_worlds, lanes_log2);
+  if (lanes_log2 > 0)
+    euler_finish_kernel<true><<<blocks, kBlock, 0, stream>>>(m, s, hold, lanes_log2);
+  else
+    euler_finish_kernel<false><<<blocks, kBlock, 0, stream>>>(m, s, hold, 0);
+  cuda_check_launch("euler_finish_kernel");
+}
+
 // forward() of every world, one launch per stage.
-inline void launch_forward_stages(const ModelView& m, const StateView& s, cudaStream_t stream) {
-  for (int stage = 0; stage < kForwardStages; ++stage) launch_forward_stage(m, s, stream, stage);
+inline void launch_forward_stages(const ModelView& m, const StateView& s, cudaStream_t stream,
+                                  int lanes_log2) {
+  for (int stage = 0; stage < kForwardStages; ++stage)
+    launch_forward_stage(m, s, stream, stage, lanes_log2);
 }
 
 // One step() of every world, staged; worlds flagged in `hold` keep their state (see advances).
+// Lanes per world as staged_lanes_log2(num_worlds, lanes).
 inline void launch_staged_step(const ModelView& m, const StateView& s, cudaStream_t stream,
-                               const float* hold = nullptr) {
+                               const float* hold = nullptr, int lanes = 0) {
   const int blocks = blocks_for(s.num_worlds);
-  launch_forward_stages(m, s, stream);
+  const int lanes_log2 = staged_lanes_log2(s.num_worlds, lanes);
+  launch_forward_stages(m, s, stream, lanes_log2);
   if (m.opt.integrator != kIntRK4) {
-    euler_finish_kernel<<<blocks, kBlock, 0, stream>>>(m, s, hold);
-    cuda_check_launch("euler_finish_kernel");
+    launch_euler_finish(m, s, stream, hold, lanes_log2);
     return;
   }
   rk4_begin_kernel<<<blocks, kBlock, 0, stream>>>(m, s);
   cuda_check_launch("rk4_begin_kernel");
   for (int stage = 0; stage < 4; ++stage) {
-    if (stage > 0) launch_forward_stages(m, s, stream);
+    if (stage > 0) launch_forward_stages(m, s, stream, lanes_log2);
     rk4_stage_end_kernel<<<blocks, kBlock, 0, stream>>>(m, s, stage, hold);
     cuda_check_launch("rk4_stage_end_kernel");
   }

@@ -91,13 +91,13 @@ inline bool warp_solver_fits(const ModelView& m, size_t smem) {
 // it. Shuffles, sums, ballots and syncs name only these lanes, so the two worlds of a warp may
 // branch apart (their row counts and iterations differ) without a divergent shuffle.
 template <int kLanes>
-struct Lanes {
+struct SolverLanes {
   static_assert(kLanes == 16 || kLanes == 32, "a world takes half a warp or a whole one");
   static constexpr int kShift = kLanes == 32 ? 5 : 4;  // log2(kLanes)
   int lane;       // 0 ≤ lane < kLanes
   int base;       // the world's first lane in the warp
   unsigned mask;  // the world's lanes
-  __device__ Lanes()
+  __device__ SolverLanes()
       : lane(threadIdx.x & (kLanes - 1)),
         base(threadIdx.x & 31 & ~(kLanes - 1)),
         mask(kLanes == 32 ? kAllLanes : 0xffffu << base) {}
@@ -116,7 +116,7 @@ struct Lanes {
 // serialise them on the load latency (the compiler cannot rule out that they alias). Every lane
 // calls src (with a valid index), so src may shuffle.
 template <int G, class Src, class Dst>
-__device__ void lanes_copy(const Lanes<G>& g, int n, Src src, Dst dst) {
+__device__ void lanes_copy(const SolverLanes<G>& g, int n, Src src, Dst dst) {
   constexpr int kInFlight = 8;
   for (int t0 = 0; t0 < n; t0 += G * kInFlight) {
     float v[kInFlight];
@@ -132,7 +132,7 @@ __device__ void lanes_copy(const Lanes<G>& g, int n, Src src, Dst dst) {
 // rows' loads in flight (as lanes_copy, without its flat index's division by the row length).
 // Every lane calls src (with a valid row), so src may shuffle.
 template <int G, class Src, class Dst>
-__device__ void lanes_copy_rows(const Lanes<G>& g, int rows, int cols, Src src, Dst dst) {
+__device__ void lanes_copy_rows(const SolverLanes<G>& g, int rows, int cols, Src src, Dst dst) {
   constexpr int kInFlight = 8;
   const int c = g.lane < cols ? g.lane : 0;
   for (int r0 = 0; r0 < rows; r0 += kInFlight) {
@@ -148,19 +148,19 @@ __device__ void lanes_copy_rows(const Lanes<G>& g, int rows, int cols, Src src, 
 // Row k of a world's rows lives in lane k % G, slot k / G of a per-lane array. row_value
 // gives row k's value to every lane; k may differ by lane.
 template <int G, int kRpl, class T>
-__device__ T row_value(const Lanes<G>& g, const T (&v)[kRpl], int k) {
+__device__ T row_value(const SolverLanes<G>& g, const T (&v)[kRpl], int k) {
   T out = 0;
 #pragma unroll
   for (int q = 0; q < kRpl; ++q) {
     const T x = g.shfl(v[q], k & (G - 1));
-    if ((k >> Lanes<G>::kShift) == q) out = x;
+    if ((k >> SolverLanes<G>::kShift) == q) out = x;
   }
   return out;
 }
 
 // Lane i < n: Σⱼ A[i][j]·xⱼ with xⱼ in lane j (A row-major, stride ld); 0 in the other lanes.
 template <int G>
-__device__ float mat_vec(const Lanes<G>& g, const float* A, int ld, int n, int cols, float x) {
+__device__ float mat_vec(const SolverLanes<G>& g, const float* A, int ld, int n, int cols, float x) {
   const float* row = A + (g.lane < n ? g.lane : 0) * ld;
   float s = 0;
   for (int j = 0; j < cols; ++j) s += row[j] * g.shfl(x, j);
@@ -170,7 +170,7 @@ __device__ float mat_vec(const Lanes<G>& g, const float* A, int ld, int n, int c
 // Rows k < n of A times x (xⱼ in lane j, j < cols), into the row slots: out[q] of lane i is row
 // i + G·q's; 0 beyond n.
 template <int G, int kRpl>
-__device__ void rows_times(const Lanes<G>& g, const float* A, int ld, int n, int cols, float x,
+__device__ void rows_times(const SolverLanes<G>& g, const float* A, int ld, int n, int cols, float x,
                            float (&out)[kRpl]) {
 #pragma unroll
   for (int q = 0; q < kRpl; ++q) out[q] = mat_vec(g, A + G * q * ld, ld, n - G * q, cols, x);
@@ -178,7 +178,7 @@ __device__ void rows_times(const Lanes<G>& g, const float* A, int ld, int n, int
 
 // Lane i < cols: Σₖ A[k][i]·fₖ over rows k < n (fₖ in row slots), k ascending (as mul_jt).
 template <int G, int kRpl>
-__device__ float mat_t_vec(const Lanes<G>& g, const float* A, int ld, int n, int cols,
+__device__ float mat_t_vec(const SolverLanes<G>& g, const float* A, int ld, int n, int cols,
                            const float (&f)[kRpl]) {
   const int i = g.lane < cols ? g.lane : 0;
   float s = 0;
@@ -201,7 +201,7 @@ __device__ void lower_entry(int t, int& i, int& j) {
 // per column sat on the factor's serial chain). Lane i computes row i of column j, lane j's sum
 // being the pivot; yⱼ's update of the lanes below rides along with the column, off its chain.
 template <int G>
-__device__ float warp_cholesky_forward(const Lanes<G>& g, int n, int ld, float* H, float b,
+__device__ float warp_cholesky_forward(const SolverLanes<G>& g, int n, int ld, float* H, float b,
                                        float& inv_diag) {
   const int lane = g.lane;
   const float* row = H + (lane < n ? lane : 0) * ld;
@@ -232,7 +232,7 @@ __device__ float warp_cholesky_forward(const Lanes<G>& g, int n, int ld, float* 
 // x ← L⁻ᵀ·y with yᵢ in lane i and inv_diag = 1/L_ii (warp_cholesky_forward's): backward
 // substitution by columns, a multiply, not a division, on each step's serial chain.
 template <int G>
-__device__ float warp_cholesky_backward(const Lanes<G>& g, int n, int ld, const float* L,
+__device__ float warp_cholesky_backward(const SolverLanes<G>& g, int n, int ld, const float* L,
                                         float inv_diag, float x) {
   const int lane = g.lane;
   for (int k = n - 1; k >= 0; --k) {
@@ -251,7 +251,7 @@ struct WarpWorld {
   const Data& d;
   float* sh;  // this world's shared memory
   const WarpSolverLayout& l;
-  Lanes<G> g;
+  SolverLanes<G> g;
   int nv, nactive;
   bool dof;
   bool row[kRpl];
@@ -312,7 +312,7 @@ template <int G, int kRpl>
 __device__ float warp_newton(const WarpWorld<G, kRpl>& w, const NewtonPoint<kRpl>& start,
                              float (&f)[kRpl]) {
   const ModelView& m = w.m;
-  const Lanes<G>& g = w.g;
+  const SolverLanes<G>& g = w.g;
   const int nv = w.nv, na = w.nactive, ld = w.l.ld, lane = g.lane;
   const float *J = w.sh + w.l.J, *M = w.sh + w.l.M;
   float* H = w.sh + w.l.H;
@@ -397,7 +397,7 @@ struct DofTree {
 };
 
 template <int G>
-__device__ DofTree dof_tree(const Lanes<G>& g, const ModelView& m, int nv) {
+__device__ DofTree dof_tree(const SolverLanes<G>& g, const ModelView& m, int nv) {
   DofTree t;
   if (g.lane < nv) for_each_ancestor(m, g.lane, false, [&](int j) { t.ancestors |= 1u << j; });
   for (int i = 0; i < nv; ++i) {  // transpose: the lanes that have i as an ancestor
@@ -414,7 +414,7 @@ __device__ DofTree dof_tree(const Lanes<G>& g, const ModelView& m, int nv) {
 // solve's stall samples (ncu, 2026-12-03). Same updates; the forward pass sums a row's terms
 // root first instead of nearest first.
 template <int G>
-__device__ float warp_solve_tree(const Lanes<G>& g, const float* LD, int nv, const DofTree& tree,
+__device__ float warp_solve_tree(const SolverLanes<G>& g, const float* LD, int nv, const DofTree& tree,
                                  float x) {
   const int i = g.lane < nv ? g.lane : 0;
   for (int c = nv - 1; c > 0; --c) {  // x_i −= L_ci·x_c for the ancestors i of c
@@ -449,7 +449,7 @@ __device__ float pgs_row_step(const WarpWorld<G, kRpl>& w, int q, int kk,
 template <int G, int kRpl>
 __device__ float warp_pgs(const WarpWorld<G, kRpl>& w, float a, float (&f)[kRpl]) {
   const ModelView& m = w.m;
-  const Lanes<G>& g = w.g;
+  const SolverLanes<G>& g = w.g;
   const int nv = w.nv, na = w.nactive, ld = w.l.ld, lane = g.lane, ldr = w.l.ldr;
   const float* J = w.sh + w.l.J;
   float *MinvJT = w.sh + w.l.MinvJT, *AR = w.sh + w.l.AR;
@@ -564,8 +564,8 @@ template <int G, int kRpl>
 __device__ void warp_solve_world(const ModelView& m, const Data& d, float* sh,
                                  const WarpSolverLayout& l, int nactive) {
   const int nv = m.size.nv;
-  WarpWorld<G, kRpl> w{m, d, sh, l, Lanes<G>(), nv, nactive};
-  const Lanes<G>& g = w.g;
+  WarpWorld<G, kRpl> w{m, d, sh, l, SolverLanes<G>(), nv, nactive};
+  const SolverLanes<G>& g = w.g;
   const int lane = g.lane;
   w.dof = lane < nv;
   int r[kRpl];
@@ -793,10 +793,10 @@ void launch_warp_solve_scan(const ModelView& m, const StateView& s, cudaStream_t
 // The constraint solve of every world: warps per world where the model allows
 // (warp_solver_fits), else `thread_solve` (one thread per world).
 inline void launch_solver_stage(const ModelView& m, const StateView& s, cudaStream_t stream,
-                                void (*thread_solve)(ModelView, StateView)) {
+                                void (*thread_solve)(ModelView, StateView, int)) {
   const SolverLaunch plan = solver_launch(m);
   if (!plan.warp) {
-    thread_solve<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s);
+    thread_solve<<<blocks_for(s.num_worlds), kBlock, 0, stream>>>(m, s, 0);  // one lane a world
     cuda_check_launch("forward_stage_kernel (solver)");
     return;
   }

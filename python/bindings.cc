@@ -362,6 +362,19 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
           "results agree to float32 rounding. Default: staged (faster at every batch size "
           "measured). An env's step follows its sim's setting. The CPU backend steps each world "
           "whole and reports 'fused'.")
+      .def_property(
+          "world_lanes", &Simulator::world_lanes,
+          [](Simulator& self, int lanes) {
+            try {
+              self.set_world_lanes(lanes);
+            } catch (const std::invalid_argument& e) {
+              throw py::value_error(std::string("Simulator.world_lanes: ") + e.what());
+            }
+          },
+          "CUDA staged step: threads per world (int) in the stages that split a world's loops: "
+          "1, 2, 4, 8, 16 or 32, or 0 (the default) to choose by batch size (more where the "
+          "batch is too small to fill the GPU). Reads the count in use. Results are bitwise the "
+          "same for any value. The CPU backend runs each world on one thread and reports 1.")
       .def_static("field_names", &Simulator::field_names, "names of every state field")
       .def(
           "field",

@@ -118,6 +118,31 @@ TEST(MjcfTree, AddressesWeldsAndDofParents) {
   EXPECT_EQ(m->body_dofadr[4], -1);
 }
 
+TEST(MjcfTree, BodiesByDepthWithTheirChildren) {
+  // world ─ 1 ─ 2 ─ 3
+  //       │   └ 4
+  //       └ 5 ─ 6
+  auto m = load_mjcf_string(R"(<mujoco><worldbody>
+    <body><freejoint/><geom size=".1"/>
+      <body><joint/><geom size=".1"/><body><joint/><geom size=".1"/></body></body>
+      <body><joint/><geom size=".1"/></body></body>
+    <body pos="1 0 0"><freejoint/><geom size=".1"/>
+      <body><joint/><geom size=".1"/></body></body></worldbody></mujoco>)");
+  ASSERT_EQ(m->size.nbody, 7);
+  EXPECT_EQ(m->size.nlevel, 3);
+  const std::vector<int> bylevel = {0, 1, 5, 2, 4, 6, 3};
+  EXPECT_EQ(m->body_bylevel, bylevel);
+  const int adr[] = {0, 1, 3, 6};
+  for (int l = 0; l <= 3; ++l) EXPECT_EQ(m->body_leveladr[l], adr[l]) << l;
+  const int childadr[] = {1, 3, 6, -1, -1, 5, -1}, childnum[] = {2, 2, 1, 0, 0, 1, 0};
+  for (int b = 0; b < 7; ++b) {
+    EXPECT_EQ(m->body_childadr[b], childadr[b]) << b;
+    EXPECT_EQ(m->body_childnum[b], childnum[b]) << b;
+    for (int k = 0; k < m->body_childnum[b]; ++k)
+      EXPECT_EQ(m->body_parentid[m->body_bylevel[m->body_childadr[b] + k]], b);
+  }
+}
+
 // ---- closed-form geom inertias (density 1000) ----
 
 TEST(MjcfInertia, Sphere) {

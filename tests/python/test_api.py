@@ -324,6 +324,16 @@ def test_cuda_fields_export_device_arrays(ant_model):
         assert q.__dlpack_device__()[0] == 2
 
 
+def test_world_lanes_are_one_on_the_cpu_and_checked(ant_model):
+    sim = lockstep.Simulator(ant_model, num_worlds=2)
+    assert sim.world_lanes == 1  # a CPU world is one thread's
+    sim.world_lanes = 4  # accepted, no effect on the CPU
+    assert sim.world_lanes == 1
+    for bad in (3, -1, 64):
+        with pytest.raises(ValueError, match="world_lanes.*power of two.*got " + str(bad)):
+            sim.world_lanes = bad
+
+
 def test_step_launch_is_fused_on_the_cpu_and_checked(ant_model):
     sim = lockstep.Simulator(ant_model, num_worlds=2)
     assert sim.step_launch == "fused"  # the CPU backend steps each world whole
