@@ -6,8 +6,9 @@
 // count and launch shape: the solver stage runs a warp per world (kernels/warp_solver.cuh),
 // which one kernel for all stages could not. On the H200 that made staged 2.5-3.5× faster than
 // fused from 1,024 to 262,144 worlds (Ant; bench/RESULTS.md, 2026-12-03), so it is the default.
-// The warp solver takes its sums in another order, so staged and fused results agree to float32
-// rounding, not bitwise.
+// In small batches the other stages give a world several lanes too (engine/lanes.h,
+// staged_lanes_log2), with bitwise the same results. The warp solver takes its sums in another
+// order, so staged and fused results agree to float32 rounding, not bitwise.
 #pragma once
 
 #include <array>
