@@ -30,7 +30,7 @@ const SizeMember kSizeMembers[] = {
     {"npair", &Sizes::npair},     {"nexclude", &Sizes::nexclude},
     {"ncollision", &Sizes::ncollision}, {"ncon_max", &Sizes::ncon_max},
     {"nefc_max", &Sizes::nefc_max}, {"nefc_dense", &Sizes::nefc_dense},
-    {"nM", &Sizes::nM},
+    {"nM", &Sizes::nM},           {"nlevel", &Sizes::nlevel},
 };
 
 bool is_integer(const std::string& s) {

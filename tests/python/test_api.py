@@ -96,6 +96,22 @@ def test_every_model_array_has_mujoco_shape_and_is_readonly(ant_model, models_di
     assert compared > 50
 
 
+def test_bodies_by_depth(ant_model):
+    # Ant: torso, then four legs, their hips and their ankles.
+    m = ant_model
+    assert m.nlevel == 4
+    assert m.body_bylevel[0] == 0 and sorted(m.body_bylevel) == list(range(m.nbody))
+    depth = np.zeros(m.nbody, int)
+    for b in range(1, m.nbody):
+        depth[b] = depth[m.body_parentid[b]] + 1
+    for level in range(m.nlevel + 1):
+        end = m.body_leveladr[level + 1] if level < m.nlevel else m.nbody
+        assert (depth[m.body_bylevel[m.body_leveladr[level]:end]] == level).all()
+    for b in range(m.nbody):
+        kids = m.body_bylevel[m.body_childadr[b]:m.body_childadr[b] + m.body_childnum[b]]
+        assert sorted(kids) == [c for c in range(1, m.nbody) if m.body_parentid[c] == b]
+
+
 def test_model_values_match_mujoco(ant_model, models_dir):
     mujoco = pytest.importorskip("mujoco")
     mj = mujoco.MjModel.from_xml_path(str(models_dir / "ant.xml"))
