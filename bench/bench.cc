@@ -118,7 +118,7 @@ Options parse(int argc, char** argv) {
     }
     else if (flag == "--lanes") {
       o.lanes = value == "auto" ? 0 : parse_positive(flag, value);
-      if (o.lanes > 32 || (o.lanes & (o.lanes - 1)) != 0)
+      if (!valid_world_lanes(o.lanes))
         usage("--lanes expects auto or a power of two from 1 to 32, got '" + value + "'");
     }
     else if (flag == "--autoreset") {

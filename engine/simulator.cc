@@ -139,8 +139,12 @@ bool parse_step_launch(const std::string& name, StepLaunch* launch) {
 void Simulator::set_step_launch(StepLaunch launch) { backend_->set_step_launch(launch); }
 StepLaunch Simulator::step_launch() const { return backend_->step_launch(); }
 
+bool valid_world_lanes(int lanes) {
+  return lanes >= 0 && lanes <= 32 && (lanes & (lanes - 1)) == 0;
+}
+
 void Simulator::set_world_lanes(int lanes) {
-  if (lanes < 0 || lanes > 32 || (lanes & (lanes - 1)) != 0)
+  if (!valid_world_lanes(lanes))
     throw std::invalid_argument("set_world_lanes: expected 0 (by batch size) or a power of two "
                                 "from 1 to 32, got " + std::to_string(lanes));
   backend_->set_world_lanes(lanes);

@@ -36,6 +36,8 @@ enum class StepLaunch { staged, fused };
 // "staged" / "fused", and back; false for any other name.
 const char* step_launch_name(StepLaunch launch);
 bool parse_step_launch(const std::string& name, StepLaunch* launch);
+// True for the values Simulator::set_world_lanes takes: 0, or a power of two from 1 to 32.
+bool valid_world_lanes(int lanes);
 
 class Backend;
 
