@@ -64,11 +64,14 @@ constexpr const char* kForwardStageNames[kForwardStages] = {
     "kinematics", "mass matrix", "tendons", "collision", "constraint rows", "smooth forces",
     "solver"};
 // With lanes (engine/lanes.h), every stage but tendons and the solver splits its loops over a
-// world's lanes; those two must run with one lane per world. Stage kStage alone, for a kernel
-// per stage: kernels calling the runtime-stage version below got it out of line, with the
-// whole pipeline's registers and stack.
+// world's lanes; those two must run with one lane per world.
+constexpr bool kStageTakesLanes[kForwardStages] = {true, true, false, true, true, true, false};
+
+// Stage kStage alone, for a kernel per stage: kernels calling the runtime-stage version below
+// got it out of line, with the whole pipeline's registers and stack.
 template <int kStage, class L>
 LS_HD void forward_stage(const ModelView& m, const Data d, L lanes) {
+  static_assert(L::kSerial || kStageTakesLanes[kStage], "this stage runs one lane per world");
   if constexpr (kStage == 0) {
     kinematics(m, d, lanes);
     com_pos(m, d, lanes);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <utility>
 
 #include "engine/forward.h"
@@ -90,9 +91,6 @@ __global__ void rk4_stage_end_kernel(const __grid_constant__ ModelView m,
 
 using StageKernel = void (*)(ModelView, StateView, int);
 
-// Stages whose loops split over a world's lanes (engine/forward.h forward_stage).
-constexpr bool kStageTakesLanes[kForwardStages] = {true, true, false, true, true, true, false};
-
 template <int... k>
 constexpr std::array<StageKernel, sizeof...(k)> forward_stage_kernels(
     std::integer_sequence<int, k...>) {
@@ -113,7 +111,8 @@ constexpr std::array<StageKernel, kForwardStages> kSplitStageKernels =
 // 4 up to 200, then 1. Measured on the H200 (132 SMs), Ant: 8 lanes fastest at 1,024 and 4,096
 // worlds (1.5×, 1.3× one lane), 8 and 4 alike at 8,192, 4 at 16,384 and 24,576 (1.1×, 1.02×),
 // 1 from 32,768; the Humanoids alike (bench/RESULTS.md, 2026-12-04, ninth session).
-// `requested` > 0 overrides it (a power of two up to 32).
+// `requested` > 0 overrides it (a power of two up to 32). Fewer lanes where the batch's thread
+// count would not fit an int (the kernels' thread index); results are the same for any count.
 inline int staged_lanes_log2(int num_worlds, int requested = 0) {
   int lanes = requested;
   if (lanes <= 0) {
@@ -124,6 +123,7 @@ inline int staged_lanes_log2(int num_worlds, int requested = 0) {
   }
   int log2 = 0;
   while ((1 << log2) < lanes) ++log2;
+  while (log2 > 0 && (static_cast<long long>(num_worlds) << log2) > INT_MAX) --log2;
   return log2;
 }
 
