@@ -6,7 +6,8 @@
 // joints, contact pairs) and meet at sync() before reading what another lane wrote. Every value
 // is computed by the same operations in the same order either way, so results are bitwise the
 // same. Physics functions take either type as a template parameter: with OneLane every loop is
-// the serial loop it was, with no cost for the split.
+// the serial loop it was, with no cost for the split. The CPU tests run the split code too, with
+// host threads as lanes (tests/cpp/host_lanes.h), and under ThreadSanitizer.
 #pragma once
 
 #include "engine/defs.h"
@@ -84,42 +85,43 @@ LS_HD int level_end(const ModelView& m, int level) {
 
 // f(b) for every body but the world, each after its parent: in id order on one lane, depth by
 // depth over lanes.
-template <class F>
-LS_HD void walk_down_tree(const ModelView& m, OneLane, F f) {
-  for (int b = 1; b < m.size.nbody; ++b) f(b);
-}
-template <class F>
-LS_HD void walk_down_tree(const ModelView& m, Lanes lanes, F f) {
-  for (int level = 1; level <= m.size.nlevel; ++level) {
+template <class L, class F>
+LS_HD void walk_down_tree(const ModelView& m, L lanes, F f) {
+  if constexpr (L::kSerial) {
+    for (int b = 1; b < m.size.nbody; ++b) f(b);
+  } else {
+    for (int level = 1; level <= m.size.nlevel; ++level) {
+      lanes.sync();
+      for (int t = m.body_leveladr[level] + lanes.sub; t < level_end(m, level); t += lanes.count)
+        f(m.body_bylevel[t]);
+    }
     lanes.sync();
-    for (int t = m.body_leveladr[level] + lanes.sub; t < level_end(m, level); t += lanes.count)
-      f(m.body_bylevel[t]);
   }
-  lanes.sync();
 }
 
 // Sums a per-body quantity up the tree: `add(p, c)` adds child c's value into parent p's. One
 // lane walks the bodies in reverse, adding each into its parent; lanes take a depth's parents
 // at a time, deepest first, each adding its children in decreasing id order, which is the same
 // sequence of additions per parent. into_world false leaves the world body's value alone.
-template <class Add>
-LS_HD void sum_up_tree(const ModelView& m, OneLane, bool into_world, Add add) {
-  for (int b = m.size.nbody - 1; b > 0; --b) {
-    const int p = m.body_parentid[b];
-    if (into_world || p > 0) add(p, b);
-  }
-}
-template <class Add>
-LS_HD void sum_up_tree(const ModelView& m, Lanes lanes, bool into_world, Add add) {
-  for (int level = m.size.nlevel - 1; level >= (into_world ? 0 : 1); --level) {
-    lanes.sync();
-    for (int t = m.body_leveladr[level] + lanes.sub; t < level_end(m, level); t += lanes.count) {
-      const int p = m.body_bylevel[t];
-      for (int k = m.body_childnum[p] - 1; k >= 0; --k)
-        add(p, m.body_bylevel[m.body_childadr[p] + k]);
+template <class L, class Add>
+LS_HD void sum_up_tree(const ModelView& m, L lanes, bool into_world, Add add) {
+  if constexpr (L::kSerial) {
+    for (int b = m.size.nbody - 1; b > 0; --b) {
+      const int p = m.body_parentid[b];
+      if (into_world || p > 0) add(p, b);
     }
+  } else {
+    for (int level = m.size.nlevel - 1; level >= (into_world ? 0 : 1); --level) {
+      lanes.sync();
+      for (int t = m.body_leveladr[level] + lanes.sub; t < level_end(m, level);
+           t += lanes.count) {
+        const int p = m.body_bylevel[t];
+        for (int k = m.body_childnum[p] - 1; k >= 0; --k)
+          add(p, m.body_bylevel[m.body_childadr[p] + k]);
+      }
+    }
+    lanes.sync();
   }
-  lanes.sync();
 }
 
 }  // namespace lockstep

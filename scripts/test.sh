@@ -2,7 +2,8 @@
 # Second command: installs dependencies, builds and runs every test.
 #   1. apt: build deps + GoogleTest;  pip: numpy, pytest, mujoco (the test oracle) and `pip install .`
 #   2. C++: build/ with LOCKSTEP_TESTS=ON, then ctest
-#   3. Python: pytest tests/python
+#   3. the lane tests again, built with ThreadSanitizer (build-tsan/)
+#   4. Python: pytest tests/python
 # Exits non-zero if any step fails (ctest and pytest both run, so one report shows both);
 # "no tests" counts as a failure for both runners.
 set -euo pipefail
@@ -29,6 +30,17 @@ ls_cmake_build build -DLOCKSTEP_TESTS=ON -DLOCKSTEP_BENCH=ON -DLOCKSTEP_PYTHON=O
 failed=()
 ls_log "ctest"
 ctest --test-dir build --output-on-failure --no-tests=error -j "$LS_JOBS" || failed+=(ctest)
+
+# The lane tests (tests/cpp/lanes_test.cc) again under ThreadSanitizer: a read of another lane's
+# write with no sync() between them, a race on the GPU, is one between the host threads that
+# stand in for the lanes. One OpenMP thread: libgomp's own barriers are not instrumented, so its
+# worker threads read as racing. setarch -R: TSan refuses some kernels' randomised address space.
+ls_cmake_build build-tsan -DLOCKSTEP_CUDA=OFF -DLOCKSTEP_BENCH=OFF -DLOCKSTEP_PYTHON=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS=-fsanitize=thread \
+  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+ls_log "lane tests under ThreadSanitizer"
+OMP_NUM_THREADS=1 setarch "$(uname -m)" -R build-tsan/tests/cpp/lockstep_tests \
+  --gtest_filter='*HostLane*' || failed+=(tsan)
 
 ls_log "pytest tests/python"
 set +e

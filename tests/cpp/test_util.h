@@ -1,12 +1,19 @@
-// Helpers for the C++ tests: single-world simulators and field access by name.
+// Helpers for the C++ tests: model paths, field access by name, random states.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "engine/mjcf.h"
 #include "engine/simulator.h"
+
+#ifdef LOCKSTEP_HAVE_CUDA
+#include <cuda_runtime.h>
+#endif
 
 namespace lockstep::test {
 
@@ -36,5 +43,58 @@ class Fields {
  private:
   const Simulator& sim_;
 };
+
+// Field `name` of every world as a (num_worlds × count) world-major host array.
+inline std::vector<float> read_field(const Simulator& sim, const std::string& name) {
+  const FieldRef f = sim.field(name);
+  std::vector<float> raw(static_cast<size_t>(f.num_worlds) * f.count), out(raw.size());
+#ifdef LOCKSTEP_HAVE_CUDA
+  if (f.on_device) {
+    EXPECT_EQ(cudaMemcpy(raw.data(), f.data, raw.size() * sizeof(float), cudaMemcpyDeviceToHost),
+              cudaSuccess);
+  } else
+#endif
+  {
+    for (size_t k = 0; k < raw.size(); ++k) raw[k] = f.data[k];
+  }
+  for (int w = 0; w < f.num_worlds; ++w)
+    for (int i = 0; i < f.count; ++i)
+      out[static_cast<size_t>(w) * f.count + i] = raw[w * f.world_stride + i * f.elem_stride];
+  return out;
+}
+
+inline void write_field(const Simulator& sim, const std::string& name, const std::vector<float>& v) {
+  const FieldRef f = sim.field(name);
+  std::vector<float> raw(static_cast<size_t>(f.num_worlds) * f.count);
+  for (int w = 0; w < f.num_worlds; ++w)
+    for (int i = 0; i < f.count; ++i)
+      raw[w * f.world_stride + i * f.elem_stride] = v[static_cast<size_t>(w) * f.count + i];
+#ifdef LOCKSTEP_HAVE_CUDA
+  if (f.on_device) {
+    ASSERT_EQ(cudaMemcpy(f.data, raw.data(), raw.size() * sizeof(float), cudaMemcpyHostToDevice),
+              cudaSuccess);
+    return;
+  }
+#endif
+  for (size_t k = 0; k < raw.size(); ++k) f.data[k] = raw[k];
+}
+
+// Random states near qpos0 (quaternions left as they are) with random controls.
+inline void perturb(const Simulator& sim, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-0.1f, 0.1f);
+  auto qpos = read_field(sim, "qpos"), qvel = read_field(sim, "qvel"), ctrl = read_field(sim, "ctrl");
+  const Model& m = sim.model();
+  for (int w = 0; w < sim.num_worlds(); ++w) {
+    for (int j = 0; j < m.size.njnt; ++j)
+      if (m.jnt_type[j] == kJntHinge || m.jnt_type[j] == kJntSlide)
+        qpos[w * m.size.nq + m.jnt_qposadr[j]] += u(rng);
+    for (int i = 0; i < m.size.nv; ++i) qvel[w * m.size.nv + i] = 10 * u(rng);
+    for (int a = 0; a < m.size.nu; ++a) ctrl[w * m.size.nu + a] = 10 * u(rng);
+  }
+  write_field(sim, "qpos", qpos);
+  write_field(sim, "qvel", qvel);
+  write_field(sim, "ctrl", ctrl);
+}
 
 }  // namespace lockstep::test
