@@ -63,7 +63,7 @@ struct Sizes {
 };
 
 // Every Model array: X(type, name, count, comment). `count` is an expression in Sizes.
-// Bodies are in tree order (parent id < child id). Frames: *_pos [m], *_quat (w, x, y, z).
+// Bodies are in depth-first order (parent id < child id; a subtree's ids are consecutive). Frames: *_pos [m], *_quat (w, x, y, z).
 #define LS_MODEL_ARRAYS(X)                                                                      \
   X(int, body_parentid, nbody, "parent body id (world: 0)")                                     \
   X(int, body_rootid, nbody, "top-level ancestor below the world (world: 0)")                   \
@@ -78,6 +78,7 @@ struct Sizes {
   X(int, body_leveladr, nbody, "entry l: first body_bylevel entry of depth l ≤ nlevel")       \
   X(int, body_childadr, nbody, "body_bylevel entry of the first child; -1 if none")            \
   X(int, body_childnum, nbody, "number of children (consecutive in body_bylevel)")             \
+  X(int, body_subtreeend, nbody, "one past the subtree's last body: it is ids b … end - 1")      \
   X(float, body_pos, nbody * 3, "position in parent frame [m]")                                 \
   X(float, body_quat, nbody * 4, "orientation in parent frame")                                 \
   X(float, body_ipos, nbody * 3, "centre of mass in body frame [m]")                            \

@@ -1,6 +1,8 @@
 #include "engine/model_finalize.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "engine/collision_pairs.h"
@@ -71,6 +73,19 @@ void compile_body_levels(Model& m) {
     if (b == 0) continue;
     m.body_childadr[m.body_parentid[b]] = t;
     ++m.body_childnum[m.body_parentid[b]];
+  }
+  // Depth-first: each body's parent is the body before it or one of that body's ancestors.
+  for (int b = 2; b < nbody; ++b) {
+    int a = b - 1;
+    while (a > 0 && a != m.body_parentid[b]) a = m.body_parentid[a];
+    if (a != m.body_parentid[b])
+      throw std::logic_error("bodies are not in depth-first order at body " + std::to_string(b));
+  }
+  m.body_subtreeend.resize(nbody);
+  for (int b = 0; b < nbody; ++b) m.body_subtreeend[b] = b + 1;
+  for (int b = nbody - 1; b > 0; --b) {
+    int& end = m.body_subtreeend[m.body_parentid[b]];
+    end = std::max(end, m.body_subtreeend[b]);
   }
 }
 

@@ -17,7 +17,8 @@ void compile_constraint_rows(Model& m);
 void compile_dof_sparsity(Model& m);
 
 // The body tree by depth, for stages that take a depth's bodies at once (engine/lanes.h):
-// size.nlevel, body_bylevel, body_leveladr, body_childadr, body_childnum.
+// size.nlevel, body_bylevel, body_leveladr, body_childadr, body_childnum; and each subtree's
+// range of ids, body_subtreeend. Throws std::logic_error if the bodies are not depth-first.
 void compile_body_levels(Model& m);
 
 // qM's tree sparsity, candidate collision pairs, constraint rows, then set_const (inverse

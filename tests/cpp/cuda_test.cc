@@ -156,7 +156,8 @@ TEST_P(CudaBackend, StagedAndFusedStepsAgree) {
 
 // Lanes per world (engine/lanes.h) split a world's loops but keep every value's operations and
 // their order: after 20 steps from perturbed states every field of every world is bitwise the
-// same for 1 to 32 lanes (32: more lanes than any of these models has bodies at one depth).
+// same for 1 to 32 lanes (32: more lanes than any of these models has bodies at one depth),
+// under random applied forces.
 TEST_P(CudaBackend, LanesPerWorldGiveBitwiseTheSameState) {
   auto model = load_mjcf(test::shared_model(GetParam()));
   const int n = 300;  // not a multiple of a block
@@ -166,6 +167,7 @@ TEST_P(CudaBackend, LanesPerWorldGiveBitwiseTheSameState) {
     gpu.set_world_lanes(lanes);
     EXPECT_EQ(gpu.world_lanes(), lanes);
     perturb(gpu, 11);
+    test::apply_random_forces(gpu, 12);
     gpu.step(20);
     std::vector<float> state;
     for (const std::string& f : Simulator::field_names()) {

@@ -59,17 +59,19 @@ void staged_step(const ModelView& m, const Data& d, HostLanes lanes) {
 
 class HostLaneStep : public ::testing::TestWithParam<const char*> {};
 
-// 4 perturbed worlds, 10 steps: for 2, 4, 8 and 32 lanes (32: more than any of these models has
+// 4 perturbed worlds under random applied forces, 10 steps: for 2, 4, 8 and 32 lanes (32: more than any of these models has
 // bodies at one depth, so some lanes idle) against the CPU backend's step().
 TEST_P(HostLaneStep, HostLanesGiveBitwiseTheCpuState) {
   auto model = load_mjcf(test::shared_model(GetParam()));
   const int num_worlds = 4, num_steps = 10;
   Simulator reference(model, num_worlds);
   test::perturb(reference, 11);
+  test::apply_random_forces(reference, 12);
   reference.step(num_steps);
   for (int count : {2, 4, 8, 32}) {
     Simulator sim(model, num_worlds);
     test::perturb(sim, 11);
+    test::apply_random_forces(sim, 12);
     const StateView s = sim.state_view();
     const ModelView m = sim.model_view();
     for (int w = 0; w < num_worlds; ++w) {

@@ -141,6 +141,8 @@ TEST(MjcfTree, BodiesByDepthWithTheirChildren) {
     for (int k = 0; k < m->body_childnum[b]; ++k)
       EXPECT_EQ(m->body_parentid[m->body_bylevel[m->body_childadr[b] + k]], b);
   }
+  const std::vector<int> subtreeend = {7, 5, 4, 4, 5, 7, 7};
+  EXPECT_EQ(m->body_subtreeend, subtreeend);
 }
 
 // ---- closed-form geom inertias (density 1000) ----

@@ -97,4 +97,16 @@ inline void perturb(const Simulator& sim, unsigned seed) {
   write_field(sim, "ctrl", ctrl);
 }
 
+// Random applied forces: qfrc_applied and xfrc_applied (every body but the world) in ±1 N, N m.
+inline void apply_random_forces(const Simulator& sim, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  auto qfrc = read_field(sim, "qfrc_applied"), xfrc = read_field(sim, "xfrc_applied");
+  const int nbody = sim.model().size.nbody;
+  for (float& f : qfrc) f = u(rng);
+  for (size_t k = 0; k < xfrc.size(); ++k) xfrc[k] = k % (6 * nbody) < 6 ? 0.0f : u(rng);
+  write_field(sim, "qfrc_applied", qfrc);
+  write_field(sim, "xfrc_applied", xfrc);
+}
+
 }  // namespace lockstep::test

@@ -110,6 +110,14 @@ def test_bodies_by_depth(ant_model):
     for b in range(m.nbody):
         kids = m.body_bylevel[m.body_childadr[b]:m.body_childadr[b] + m.body_childnum[b]]
         assert sorted(kids) == [c for c in range(1, m.nbody) if m.body_parentid[c] == b]
+    # Depth-first ids: a body's subtree is b ... body_subtreeend[b] - 1.
+    def in_subtree(c, b):
+        while c > b:
+            c = m.body_parentid[c]
+        return c == b
+    for b in range(m.nbody):
+        subtree = [c for c in range(m.nbody) if in_subtree(c, b)]
+        assert subtree == list(range(b, m.body_subtreeend[b]))
 
 
 def test_model_values_match_mujoco(ant_model, models_dir):
