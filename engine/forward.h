@@ -115,6 +115,19 @@ LS_HD void forward_stage(const ModelView& m, const Data d, L lanes) {
   }
 }
 
+// Stages kFirst … kLast of forward() on a world's lanes, as launches of forward_stage_kernel run
+// them: split where the stage takes lanes, else on lane 0; a sync after each, where separate
+// launches meet at the kernel's end.
+template <int kFirst, int kLast, class L>
+LS_HD void forward_stages_on_lanes(const ModelView& m, const Data d, L lanes) {
+  if constexpr (kFirst <= kLast) {
+    if constexpr (kStageTakesLanes[kFirst]) forward_stage<kFirst>(m, d, lanes);
+    else if (lanes.runs(0)) forward_stage<kFirst>(m, d, OneLane{});
+    lanes.sync();
+    forward_stages_on_lanes<kFirst + 1, kLast>(m, d, lanes);
+  }
+}
+
 LS_HD void forward_stage(const ModelView& m, const Data d, int stage) {
   switch (stage) {
     case 0: forward_stage<0>(m, d, OneLane{}); break;

@@ -5,7 +5,6 @@
 
 #include <cstring>
 #include <string>
-#include <utility>
 
 #include "engine/forward.h"
 #include "engine/mjcf.h"
@@ -18,23 +17,9 @@ namespace {
 
 using test::HostLanes;
 
-// Stage k as its kernel runs it (kernels/staged_step.cuh): split over the lanes where the stage
-// takes them, else on one lane; the kernel's end is a sync of all.
-template <int k>
-void stage(const ModelView& m, const Data& d, HostLanes lanes) {
-  if constexpr (kStageTakesLanes[k]) forward_stage<k>(m, d, lanes);
-  else if (lanes.sub == 0) forward_stage<k>(m, d, OneLane{});
-  lanes.sync();
-}
-
-template <int... k>
-void forward_stages(const ModelView& m, const Data& d, HostLanes lanes,
-                    std::integer_sequence<int, k...>) {
-  (stage<k>(m, d, lanes), ...);
-}
-
+// forward() as the staged CUDA step runs it.
 void forward_stages(const ModelView& m, const Data& d, HostLanes lanes) {
-  forward_stages(m, d, lanes, std::make_integer_sequence<int, kForwardStages>());
+  forward_stages_on_lanes<0, kForwardStages - 1>(m, d, lanes);
 }
 
 // One step() as launch_staged_step takes it.
@@ -45,11 +30,11 @@ void staged_step(const ModelView& m, const Data& d, HostLanes lanes) {
     finish_step(m, d, lanes);
     return;
   }
-  if (lanes.sub == 0) rk4_begin(m, d);
+  if (lanes.runs(0)) rk4_begin(m, d);
   lanes.sync();
   for (int s = 0; s < 4; ++s) {
     if (s > 0) forward_stages(m, d, lanes);
-    if (lanes.sub == 0) {
+    if (lanes.runs(0)) {
       rk4_stage_end(m, d, s, true);
       if (s == 3) finish_step(m, d);
     }
@@ -59,8 +44,9 @@ void staged_step(const ModelView& m, const Data& d, HostLanes lanes) {
 
 class HostLaneStep : public ::testing::TestWithParam<const char*> {};
 
-// 4 perturbed worlds under random applied forces, 10 steps: for 2, 4, 8 and 32 lanes (32: more than any of these models has
-// bodies at one depth, so some lanes idle) against the CPU backend's step().
+// 4 perturbed worlds under random applied forces, 10 steps: for 2, 4, 8 and 32 lanes (32: more
+// than any of these models has bodies at one depth, so some lanes idle) against the CPU
+// backend's step().
 TEST_P(HostLaneStep, HostLanesGiveBitwiseTheCpuState) {
   auto model = load_mjcf(test::shared_model(GetParam()));
   const int num_worlds = 4, num_steps = 10;
@@ -99,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(SharedModels, HostLaneStep,
 TEST(HostLanes, UnpairedSyncIsReportedAndCollectivesSeeEveryLane) {
   test::LaneGroup group(4);
   EXPECT_FALSE(group.run([](HostLanes lanes) {
-    if (lanes.sub == 0) lanes.sync();
+    if (lanes.runs(0)) lanes.sync();
   }));
   int sums[4], ranks[4], totals[4];
   bool anys[4];
