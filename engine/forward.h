@@ -104,10 +104,8 @@ LS_HD void forward_stage(const ModelView& m, const Data d, L lanes) {
   } else if constexpr (kStage == 4) {
     make_constraint(m, d, lanes);
   } else if constexpr (kStage == 5) {
-    if (lanes.runs(0)) {
-      passive(m, d);
-      actuation(m, d);
-    }
+    passive(m, d, lanes);
+    actuation(m, d, lanes);
     com_vel_rne(m, d, lanes);
     smooth_acceleration(m, d, lanes);
   } else {

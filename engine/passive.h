@@ -22,38 +22,41 @@ LS_HD void tendon(const ModelView& m, const Data& d) {
 
 // Inputs: qpos, qvel, ten_length, ten_velocity. Output: qfrc_passive =
 // −stiffness·(q − qpos_spring) − param_damping·qvel, plus tendon springs/dampers through J_tendon.
-LS_HD void passive(const ModelView& m, const Data& d) {
-  const int nv = m.size.nv;
-  for (int i = 0; i < nv; ++i) d.qfrc_passive()[i] = 0;
-  if (m.opt.disableflags & kDsblPassive) return;  // Model data: uniform across worlds
-  const bool spring = !(m.opt.disableflags & kDsblSpring);
-  const bool damper = !(m.opt.disableflags & kDsblDamper);
-
-  if (spring) {
-    for (int j = 0; j < m.size.njnt; ++j) {
-      const float k = m.jnt_stiffness[j];
-      if (k == 0) continue;  // Model data
-      const int qa = m.jnt_qposadr[j], da = m.jnt_dofadr[j];
-      const int type = m.jnt_type[j];
+// Lanes take joints (each writes only its own dofs), then lane 0 adds the tendons' forces.
+template <class L = OneLane>
+LS_HD void passive(const ModelView& m, const Data& d, L lanes = {}) {
+  const bool off = (m.opt.disableflags & kDsblPassive) != 0;  // Model data: uniform across worlds
+  const bool spring = !off && !(m.opt.disableflags & kDsblSpring);
+  const bool damper = !off && !(m.opt.disableflags & kDsblDamper);
+  for_split(0, m.size.njnt, lanes, [&](int j) {
+    const int qa = m.jnt_qposadr[j], da = m.jnt_dofadr[j], type = m.jnt_type[j];
+    const int ndof = type == kJntFree ? 6 : (type == kJntBall ? 3 : 1);
+    for (int t = 0; t < ndof; ++t) d.qfrc_passive()[da + t] = 0;
+    const float k = m.jnt_stiffness[j];
+    if (spring && k != 0) {  // Model data
       if (type == kJntHinge || type == kJntSlide) {
         d.qfrc_passive()[da] -= k * (d.qpos()[qa] - m.qpos_spring[qa]);
-        continue;
+      } else {
+        int rq = qa, rd = da;
+        if (type == kJntFree) {
+          for (int t = 0; t < 3; ++t)
+            d.qfrc_passive()[da + t] -= k * (d.qpos()[qa + t] - m.qpos_spring[qa + t]);
+          rq += 3;
+          rd += 3;
+        }
+        const Vec3 dif = quat_sub(quat_normalize(load4(d.qpos(), rq)), load4(m.qpos_spring + rq));
+        d.qfrc_passive()[rd] -= k * dif.x;
+        d.qfrc_passive()[rd + 1] -= k * dif.y;
+        d.qfrc_passive()[rd + 2] -= k * dif.z;
       }
-      int rq = qa, rd = da;
-      if (type == kJntFree) {
-        for (int t = 0; t < 3; ++t) d.qfrc_passive()[da + t] -= k * (d.qpos()[qa + t] - m.qpos_spring[qa + t]);
-        rq += 3;
-        rd += 3;
-      }
-      const Vec3 dif = quat_sub(quat_normalize(load4(d.qpos(), rq)), load4(m.qpos_spring + rq));
-      d.qfrc_passive()[rd] -= k * dif.x;
-      d.qfrc_passive()[rd + 1] -= k * dif.y;
-      d.qfrc_passive()[rd + 2] -= k * dif.z;
     }
-  }
-  if (damper)
-    for (int i = 0; i < nv; ++i) d.qfrc_passive()[i] -= d.param_damping()[i] * d.qvel()[i];
-
+    if (damper)
+      for (int t = 0; t < ndof; ++t)
+        d.qfrc_passive()[da + t] -= d.param_damping()[da + t] * d.qvel()[da + t];
+  });
+  if (off || m.size.ntendon == 0) return;
+  lanes.sync();
+  if (!lanes.runs(0)) return;
   for (int t = 0; t < m.size.ntendon; ++t) {
     // Spring force is zero inside the dead band [lengthspring0, lengthspring1].
     const float len = d.ten_length()[t];

@@ -3,6 +3,7 @@
 // is bitwise what one thread per world gives, and every lane's sync() pairs with the others'.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -44,7 +45,7 @@ void staged_step(const ModelView& m, const Data& d, HostLanes lanes) {
 
 class HostLaneStep : public ::testing::TestWithParam<const char*> {};
 
-// 4 perturbed worlds under random applied forces, 10 steps: for 2, 4, 8 and 32 lanes (32: more
+// 4 perturbed worlds under random applied forces (one with a NaN control), 10 steps: for 2, 4, 8 and 32 lanes (32: more
 // than any of these models has bodies at one depth, so some lanes idle) against the CPU
 // backend's step().
 TEST_P(HostLaneStep, HostLanesGiveBitwiseTheCpuState) {
@@ -53,11 +54,13 @@ TEST_P(HostLaneStep, HostLanesGiveBitwiseTheCpuState) {
   Simulator reference(model, num_worlds);
   test::perturb(reference, 11);
   test::apply_random_forces(reference, 12);
+  test::Fields(reference).set("ctrl", 0, std::nanf(""), 1);  // zeroes world 1's controls
   reference.step(num_steps);
   for (int count : {2, 4, 8, 32}) {
     Simulator sim(model, num_worlds);
     test::perturb(sim, 11);
     test::apply_random_forces(sim, 12);
+    test::Fields(sim).set("ctrl", 0, std::nanf(""), 1);
     const StateView s = sim.state_view();
     const ModelView m = sim.model_view();
     for (int w = 0; w < num_worlds; ++w) {
