@@ -82,9 +82,15 @@ constexpr int kForwardStages = 7;
 constexpr const char* kForwardStageNames[kForwardStages] = {
     "kinematics", "mass matrix", "tendons", "collision", "constraint rows", "smooth forces",
     "solver"};
-// With lanes (engine/lanes.h), every stage but tendons and the solver splits its loops over a
-// world's lanes; those two must run with one lane per world.
-constexpr bool kStageTakesLanes[kForwardStages] = {true, true, false, true, true, true, false};
+// With lanes (engine/lanes.h), every stage but the solver splits its loops over a world's lanes;
+// the solver has a warp solver of its own (kernels/warp_solver.cuh) and runs one lane per world.
+constexpr bool kStageTakesLanes[kForwardStages] = {true, true, true, true, true, true, false};
+
+// True for a stage with nothing to compute in this model (tendons, when it has none): the staged
+// step does not launch it.
+LS_HD bool forward_stage_is_empty(const ModelView& m, int stage) {
+  return stage == 2 && m.size.ntendon == 0;  // stage 2: tendons
+}
 
 // Stage kStage alone, for a kernel per stage: kernels calling the runtime-stage version below
 // got it out of line, with the whole pipeline's registers and stack.
@@ -98,7 +104,7 @@ LS_HD void forward_stage(const ModelView& m, const Data d, L lanes) {
     make_m(m, d, lanes);
     factor_tree(m, d.qM(), d.qLD(), d.param_damping(), 0.0f, lanes);
   } else if constexpr (kStage == 2) {
-    tendon(m, d);
+    tendon(m, d, lanes);
   } else if constexpr (kStage == 3) {
     collision(m, d, lanes);
   } else if constexpr (kStage == 4) {
@@ -144,36 +150,41 @@ LS_HD void forward_stage(const ModelView& m, const Data d, int stage) {
 // With advance false the stages' forward() calls run on the unchanged state (see step()).
 // In pieces for the staged CUDA step: rk4_begin, then per stage forward() (but stage 0's, done
 // already) and rk4_stage_end.
-LS_HD void rk4_begin(const ModelView& m, const Data& d) {
-  for (int i = 0; i < m.size.nq; ++i) d.rk_qpos0()[i] = d.qpos()[i];
-  for (int i = 0; i < m.size.nv; ++i) {
+// Lanes take entries (rk4_begin, rk4_stage_end) and joints (integrate_pos).
+template <class L = OneLane>
+LS_HD void rk4_begin(const ModelView& m, const Data& d, L lanes = {}) {
+  for_split(0, m.size.nq, lanes, [&](int i) { d.rk_qpos0()[i] = d.qpos()[i]; });
+  for_split(0, m.size.nv, lanes, [&](int i) {
     d.rk_qvel0()[i] = d.qvel()[i];
     d.rk_vsum()[i] = 0;
     d.rk_asum()[i] = 0;
-  }
+  });
 }
 
 // Stage `stage` (0-3) has its qvel and qacc: add them to the sums, then move to the next stage's
 // state (q = q0 ⊕ aₛ·h·vₛ, v = v0 + aₛ·h·accₛ) or, after stage 3, to the step's final state.
-LS_HD void rk4_stage_end(const ModelView& m, const Data& d, int stage, bool advance) {
+template <class L = OneLane>
+LS_HD void rk4_stage_end(const ModelView& m, const Data& d, int stage, bool advance,
+                         L lanes = {}) {
   const int nq = m.size.nq, nv = m.size.nv;
   const float h = m.opt.timestep;
   const float a[3] = {0.5f, 0.5f, 1.0f};
   const float b[4] = {1.0f / 6, 1.0f / 3, 1.0f / 3, 1.0f / 6};
-  for (int i = 0; i < nv; ++i) {
+  for_split(0, nv, lanes, [&](int i) {
     d.rk_vsum()[i] += b[stage] * d.qvel()[i];
     d.rk_asum()[i] += b[stage] * d.qacc()[i];
-  }
+  });
   if (!advance) return;
-  for (int i = 0; i < nq; ++i) d.qpos()[i] = d.rk_qpos0()[i];
-  if (stage < 3) {
-    integrate_pos(m, d.qpos(), d.qvel(), a[stage] * h);
-    for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + a[stage] * h * d.qacc()[i];
-  } else {
-    integrate_pos(m, d.qpos(), d.rk_vsum(), h);
-    for (int i = 0; i < nv; ++i) d.qvel()[i] = d.rk_qvel0()[i] + h * d.rk_asum()[i];
-    d.time()[0] += h;  // only here: nothing in forward() reads the time
-  }
+  for_split(0, nq, lanes, [&](int i) { d.qpos()[i] = d.rk_qpos0()[i]; });
+  lanes.sync();  // every lane's qpos and rk_vsum before integrate_pos takes joints
+  const bool last = stage == 3;
+  integrate_pos(m, d.qpos(), last ? d.rk_vsum() : d.qvel(), last ? h : a[stage] * h, lanes);
+  lanes.sync();  // integrate_pos has read qvel
+  for_split(0, nv, lanes, [&](int i) {
+    d.qvel()[i] = last ? d.rk_qvel0()[i] + h * d.rk_asum()[i]
+                       : d.rk_qvel0()[i] + a[stage] * h * d.qacc()[i];
+  });
+  if (last && lanes.runs(0)) d.time()[0] += h;  // only here: nothing in forward() reads the time
 }
 
 LS_HD void runge_kutta4(const ModelView& m, const Data& d, bool advance) {

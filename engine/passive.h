@@ -7,8 +7,10 @@ namespace lockstep {
 
 // Inputs: qpos, qvel. Outputs: ten_length, ten_velocity. A fixed tendon is a linear
 // combination of scalar joints: L = Σ coef·q, so its Jacobian row is coef at each dof.
-LS_HD void tendon(const ModelView& m, const Data& d) {
-  for (int t = 0; t < m.size.ntendon; ++t) {
+// Lanes take tendons.
+template <class L = OneLane>
+LS_HD void tendon(const ModelView& m, const Data& d, L lanes = {}) {
+  for_split(0, m.size.ntendon, lanes, [&](int t) {
     float len = 0, vel = 0;
     for (int w = m.tendon_adr[t]; w < m.tendon_adr[t] + m.tendon_num[t]; ++w) {
       const int j = m.wrap_objid[w];
@@ -17,7 +19,7 @@ LS_HD void tendon(const ModelView& m, const Data& d) {
     }
     d.ten_length()[t] = len;
     d.ten_velocity()[t] = vel;
-  }
+  });
 }
 
 // Inputs: qpos, qvel, ten_length, ten_velocity. Output: qfrc_passive =

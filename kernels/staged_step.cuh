@@ -73,20 +73,35 @@ __global__ void euler_finish_kernel(const __grid_constant__ ModelView m,
   }
 }
 
+template <bool kSplit>
 __global__ void rk4_begin_kernel(const __grid_constant__ ModelView m,
-                                 const __grid_constant__ StateView s) {
-  const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w < s.num_worlds) rk4_begin(m, s.world(w));
+                                 const __grid_constant__ StateView s, int lanes_log2) {
+  if constexpr (kSplit) {
+    const WorldLanes t = world_lanes(lanes_log2);
+    if (t.world < s.num_worlds) rk4_begin(m, s.world(t.world), t.lanes);
+  } else {
+    const int w = blockIdx.x * blockDim.x + threadIdx.x;
+    if (w < s.num_worlds) rk4_begin(m, s.world(w));
+  }
 }
 
+template <bool kSplit>
 __global__ void rk4_stage_end_kernel(const __grid_constant__ ModelView m,
                                      const __grid_constant__ StateView s, int stage,
-                                     const float* hold) {
-  const int w = blockIdx.x * blockDim.x + threadIdx.x;
-  if (w >= s.num_worlds) return;
-  const bool advance = advances(hold, w);
-  rk4_stage_end(m, s.world(w), stage, advance);
-  if (stage == 3 && advance) finish_step(m, s.world(w));
+                                     const float* hold, int lanes_log2) {
+  if constexpr (kSplit) {
+    const WorldLanes t = world_lanes(lanes_log2);
+    if (t.world >= s.num_worlds) return;
+    const bool advance = advances(hold, t.world);
+    rk4_stage_end(m, s.world(t.world), stage, advance, t.lanes);
+    if (stage == 3 && advance) finish_step(m, s.world(t.world), t.lanes);
+  } else {
+    const int w = blockIdx.x * blockDim.x + threadIdx.x;
+    if (w >= s.num_worlds) return;
+    const bool advance = advances(hold, w);
+    rk4_stage_end(m, s.world(w), stage, advance);
+    if (stage == 3 && advance) finish_step(m, s.world(w));
+  }
 }
 
 using StageKernel = void (*)(ModelView, StateView, int);
@@ -131,14 +146,15 @@ inline int blocks_for_lanes(int num_worlds, int lanes_log2) {
   return blocks_for(num_worlds << lanes_log2);
 }
 
-// Stage `stage` of forward() for every world; the solver's with a warp per world where the
-// model allows (kernels/warp_solver.cuh).
+// Stage `stage` of forward() for every world (no launch if the stage is empty for the model); the
+// solver's with a warp per world where the model allows (kernels/warp_solver.cuh).
 inline void launch_forward_stage(const ModelView& m, const StateView& s, cudaStream_t stream,
                                  int stage, int lanes_log2 = 0) {
   if (stage == kForwardStages - 1) {
     launch_solver_stage(m, s, stream, kForwardStageKernels[stage]);
     return;
   }
+  if (forward_stage_is_empty(m, stage)) return;
   const int log2 = kStageTakesLanes[stage] ? lanes_log2 : 0;
   const StageKernel kernel = log2 > 0 ? kSplitStageKernels[stage] : kForwardStageKernels[stage];
   kernel<<<blocks_for_lanes(s.num_worlds, log2), kBlock, 0, stream>>>(m, s, log2);
@@ -167,18 +183,22 @@ inline void launch_forward_stages(const ModelView& m, const StateView& s, cudaSt
 // Lanes per world as staged_lanes_log2(num_worlds, lanes).
 inline void launch_staged_step(const ModelView& m, const StateView& s, cudaStream_t stream,
                                const float* hold = nullptr, int lanes = 0) {
-  const int blocks = blocks_for(s.num_worlds);
   const int lanes_log2 = staged_lanes_log2(s.num_worlds, lanes);
+  const int blocks = blocks_for_lanes(s.num_worlds, lanes_log2);
   launch_forward_stages(m, s, stream, lanes_log2);
   if (m.opt.integrator != kIntRK4) {
     launch_euler_finish(m, s, stream, hold, lanes_log2);
     return;
   }
-  rk4_begin_kernel<<<blocks, kBlock, 0, stream>>>(m, s);
+  if (lanes_log2 > 0) rk4_begin_kernel<true><<<blocks, kBlock, 0, stream>>>(m, s, lanes_log2);
+  else rk4_begin_kernel<false><<<blocks, kBlock, 0, stream>>>(m, s, 0);
   cuda_check_launch("rk4_begin_kernel");
   for (int stage = 0; stage < 4; ++stage) {
     if (stage > 0) launch_forward_stages(m, s, stream, lanes_log2);
-    rk4_stage_end_kernel<<<blocks, kBlock, 0, stream>>>(m, s, stage, hold);
+    if (lanes_log2 > 0)
+      rk4_stage_end_kernel<true><<<blocks, kBlock, 0, stream>>>(m, s, stage, hold, lanes_log2);
+    else
+      rk4_stage_end_kernel<false><<<blocks, kBlock, 0, stream>>>(m, s, stage, hold, 0);
     cuda_check_launch("rk4_stage_end_kernel");
   }
 }

@@ -31,14 +31,12 @@ void staged_step(const ModelView& m, const Data& d, HostLanes lanes) {
     finish_step(m, d, lanes);
     return;
   }
-  if (lanes.runs(0)) rk4_begin(m, d);
+  rk4_begin(m, d, lanes);
   lanes.sync();
   for (int s = 0; s < 4; ++s) {
     if (s > 0) forward_stages(m, d, lanes);
-    if (lanes.runs(0)) {
-      rk4_stage_end(m, d, s, true);
-      if (s == 3) finish_step(m, d);
-    }
+    rk4_stage_end(m, d, s, true, lanes);
+    if (s == 3) finish_step(m, d, lanes);
     lanes.sync();
   }
 }
