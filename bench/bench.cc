@@ -63,9 +63,11 @@ struct Options {
   std::string command_line;
 };
 
+// The usage text: on stdout with exit status 0 for --help, else after `error` on stderr with 2.
 [[noreturn]] void usage(const std::string& error) {
-  std::fprintf(stderr,
-               "error: %s\n"
+  std::FILE* out = error.empty() ? stdout : stderr;
+  if (!error.empty()) std::fprintf(out, "error: %s\n", error.c_str());
+  std::fprintf(out,
                "usage: lockstep-bench [--model NAME|PATH] [--num-worlds N1,N2,...] [--steps N]\n"
                "                      [--substeps K] [--integrator euler|rk4|model]\n"
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
@@ -75,9 +77,8 @@ struct Options {
                "                      [--lanes auto|1|2|4|8|16|32]  (threads per world, staged)\n"
                "                      [--warmup SECONDS]  (simulated time before timing; 1)\n"
                "                      [--phases]  (also time each stage of step(); not --env)\n"
-               "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n",
-               error.c_str());
-  std::exit(2);
+               "  NAME: ant, humanoid, half_cheetah, hopper, walker2d, reacher\n");
+  std::exit(error.empty() ? 0 : 2);
 }
 
 int parse_positive(const std::string& flag, const std::string& text) {
@@ -93,7 +94,7 @@ Options parse(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") usage("help requested");
+    if (flag == "--help" || flag == "-h") usage("");
     if (flag == "--phases") {
       o.phases = true;
       continue;

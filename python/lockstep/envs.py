@@ -17,8 +17,8 @@ synchronisation) they act as 0 and info["action_nonfinite"] flags the envs.
 Auto-reset follows Gymnasium: NEXT_STEP by default (the step after an episode ends resets that
 env and returns its first observation with reward 0), or SAME_STEP (the ending step returns the
 new episode's first observation, the last one in info["final_obs"]).
-info: "episode_return" and "episode_length" (N,) of the running episode, or of the episode that
-ended on this step.
+info: "episode_return" and "episode_length" (N,) float32 of the running episode, or of the
+episode that ended on this step.
 Environments (lockstep.envs()): Ant, HalfCheetah, Humanoid, Reacher with Gymnasium v5 default
 semantics and keyword options (forward_reward_weight, ctrl_cost_weight, healthy_z_range, ...;
 see envs/*.h); unknown keywords raise ValueError. Observations are float32 (Gymnasium: float64).
@@ -31,6 +31,8 @@ the last four factors; envs/domain_randomization.h says what is drawn per body, 
 dof). The draws come from the env's stream (seed, env index, episode), like the reset noise.
 Parameters not listed keep their values (env.sim.params, settable at any time).
 """
+
+import re
 
 import numpy as np
 
@@ -86,6 +88,9 @@ def _ranges(domain_randomization):
 
 def _flatten_kwargs(kwargs):
     """Gymnasium keywords → the C++ layer's flat names (ranges as NAME_min / NAME_max)."""
+    if "xml_file" in kwargs:
+        raise ValueError("keyword xml_file is not supported: the envs run Lockstep's own model "
+                         "files; for your own MJCF use lockstep.load_mjcf and lockstep.Simulator")
     flat = {}
     for key, value in kwargs.items():
         try:
@@ -111,9 +116,12 @@ class LockstepVectorEnv(_VectorEnv):
         mode = names.get(autoreset_mode, autoreset_mode) if isinstance(autoreset_mode, str) else autoreset_mode
         if mode not in (_AutoresetMode.NEXT_STEP, _AutoresetMode.SAME_STEP):
             raise ValueError(f"autoreset_mode: expected next_step or same_step, got {autoreset_mode!r}")
-        self._env = _lockstep._make_env(name, int(num_envs), device, int(seed),
-                                        mode == _AutoresetMode.SAME_STEP, _flatten_kwargs(kwargs),
-                                        _ranges(domain_randomization))
+        try:
+            self._env = _lockstep._make_env(name, int(num_envs), device, int(seed),
+                                            mode == _AutoresetMode.SAME_STEP,
+                                            _flatten_kwargs(kwargs), _ranges(domain_randomization))
+        except ValueError as e:  # the accepted keywords by their Gymnasium names
+            raise ValueError(re.sub(r"(\w+_range)_min \1_max", r"\1", str(e))) from None
         self._seed = int(seed)
         self._on_device = self._env.on_device
         if array_type is None:
@@ -166,7 +174,11 @@ class LockstepVectorEnv(_VectorEnv):
                 "episode_length": self._out("episode_length")}
 
     def reset(self, *, seed=None, options=None):
-        """All envs to new episodes. seed: an int (replaces the env's seed) or None."""
+        """All envs to new episodes. seed: an int (replaces the env's seed) or None.
+
+        Returns (obs, info): obs (num_envs, obs_dim) float32; info["episode_return"] (num_envs,)
+        float32 and info["episode_length"] (num_envs,) float32, both 0.
+        """
         if seed is not None:
             if not isinstance(seed, (int, np.integer)):
                 raise ValueError(f"reset: seed must be an int or None, got {type(seed).__name__}")
@@ -209,7 +221,13 @@ class LockstepVectorEnv(_VectorEnv):
         return a.ctypes.data
 
     def step(self, actions):
-        """One env step of every env: (obs, reward, terminated, truncated, info)."""
+        """One env step of every env: (obs, reward, terminated, truncated, info).
+
+        actions: (num_envs, act_dim) float32 (NumPy floats of other widths are converted), on
+        the env's device. Returns obs (num_envs, obs_dim) float32, reward (num_envs,) float32,
+        terminated and truncated (num_envs,) bool, and info (see the module docstring);
+        float32 0/1 flags under array_type="dlpack".
+        """
         pointer = self._action_pointer(actions)
         # GPU: the step waits for the stream the actions were written on (torch's current one).
         producer = _torch.cuda.current_stream(self._keep.device).cuda_stream if self._on_device else 0

@@ -58,6 +58,13 @@ def test_bench_refuses_phases_with_env():
     assert run.returncode == 2 and "--phases" in run.stderr and "--env" in run.stderr
 
 
+def test_bench_help_is_usage_on_stdout():
+    if not BENCH.exists():
+        pytest.skip("lockstep-bench is not built")
+    run = subprocess.run([str(BENCH), "--help"], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.startswith("usage: lockstep-bench") and not run.stderr
+
+
 def test_plot_writes_an_image(bench_json, tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "throughput.png"
