@@ -80,9 +80,9 @@ struct Sizes {
   X(int, body_childnum, nbody, "number of children (consecutive in body_bylevel)")             \
   X(int, body_subtreeend, nbody, "one past the subtree's last body: it is ids b … end - 1")      \
   X(float, body_pos, nbody * 3, "position in parent frame [m]")                                 \
-  X(float, body_quat, nbody * 4, "orientation in parent frame")                                 \
+  X(float, body_quat, nbody * 4, "orientation in parent frame (w, x, y, z)")                    \
   X(float, body_ipos, nbody * 3, "centre of mass in body frame [m]")                            \
-  X(float, body_iquat, nbody * 4, "principal inertia frame in body frame")                      \
+  X(float, body_iquat, nbody * 4, "principal inertia frame in body frame (w, x, y, z)")         \
   X(float, body_mass, nbody, "mass [kg]")                                                       \
   X(float, body_subtreemass, nbody, "mass of the subtree rooted here [kg]")                     \
   X(float, body_inertia, nbody * 3, "principal moments of inertia, descending [kg m^2]")        \
@@ -102,7 +102,7 @@ struct Sizes {
   X(int, dof_bodyid, nv, "body of the dof")                                                     \
   X(int, dof_jntid, nv, "joint of the dof")                                                     \
   X(int, dof_parentid, nv, "parent dof in the tree; -1 at the root")                            \
-  X(float, dof_armature, nv, "armature inertia added to qM's diagonal")                         \
+  X(float, dof_armature, nv, "armature inertia added to qM's diagonal [kg, kg m²]")             \
   X(float, dof_damping, nv, "viscous damping [N s/m or N m s/rad]")                             \
   X(float, dof_frictionloss, nv, "dry friction [N or N m]")                                     \
   X(float, dof_invweight0, nv, "diagonal of M^-1 at qpos0")                                     \
@@ -117,7 +117,7 @@ struct Sizes {
   X(int, geom_priority, ngeom, "contact parameter priority")                                    \
   X(float, geom_size, ngeom * 3, "type-specific half sizes / radius [m]")                       \
   X(float, geom_pos, ngeom * 3, "position in body frame [m]")                                   \
-  X(float, geom_quat, ngeom * 4, "orientation in body frame")                                   \
+  X(float, geom_quat, ngeom * 4, "orientation in body frame (w, x, y, z)")                      \
   X(float, geom_friction, ngeom * 3, "sliding, torsional, rolling friction")                    \
   X(float, geom_margin, ngeom, "contact detection margin [m]")                                  \
   X(float, geom_gap, ngeom, "contact gap [m]")                                                  \
@@ -127,7 +127,7 @@ struct Sizes {
   X(float, geom_rbound, ngeom, "bounding sphere radius [m]; 0 for planes")                      \
   X(int, site_bodyid, nsite, "body the site belongs to")                                        \
   X(float, site_pos, nsite * 3, "position in body frame [m]")                                   \
-  X(float, site_quat, nsite * 4, "orientation in body frame")                                   \
+  X(float, site_quat, nsite * 4, "orientation in body frame (w, x, y, z)")                      \
   X(int, actuator_trntype, nu, "0: joint, 1: tendon")                                           \
   X(int, actuator_trnid, nu, "joint or tendon id")                                              \
   X(int, actuator_gaintype, nu, "GainType")                                                     \
@@ -137,18 +137,18 @@ struct Sizes {
   X(float, actuator_gear, nu * 6, "transmission gear")                                          \
   X(float, actuator_gainprm, nu * 10, "gain parameters")                                        \
   X(float, actuator_biasprm, nu * 10, "bias parameters")                                        \
-  X(float, actuator_ctrlrange, nu * 2, "control range")                                         \
+  X(float, actuator_ctrlrange, nu * 2, "control range (ctrl units)")                            \
   X(float, actuator_forcerange, nu * 2, "force range [N or N m]")                               \
   X(int, tendon_adr, ntendon, "first wrap entry")                                               \
   X(int, tendon_num, ntendon, "number of wrap entries")                                         \
   X(int, tendon_limited, ntendon, "1 if the tendon range is enforced")                          \
-  X(float, tendon_range, ntendon * 2, "length limits [m]")                                      \
+  X(float, tendon_range, ntendon * 2, "length limits [m or rad]")                               \
   X(float, tendon_margin, ntendon, "limit activation margin [m]")                               \
   X(float, tendon_solref_lim, ntendon * 2, "limit solref")                                      \
   X(float, tendon_solimp_lim, ntendon * 5, "limit solimp")                                      \
-  X(float, tendon_stiffness, ntendon, "spring stiffness [N/m]")                                 \
-  X(float, tendon_damping, ntendon, "damping [N s/m]")                                          \
-  X(float, tendon_lengthspring, ntendon * 2, "spring rest length range [m]")                    \
+  X(float, tendon_stiffness, ntendon, "spring stiffness [N/m or N m/rad]")                      \
+  X(float, tendon_damping, ntendon, "damping [N s/m or N m s/rad]")                             \
+  X(float, tendon_lengthspring, ntendon * 2, "spring rest length range [m or rad]")             \
   X(float, tendon_invweight0, ntendon, "inverse weight at qpos0")                               \
   X(int, wrap_objid, nwrap, "joint id of a fixed-tendon entry")                                 \
   X(float, wrap_prm, nwrap, "coefficient of a fixed-tendon entry")                              \
@@ -162,8 +162,8 @@ struct Sizes {
   X(float, pair_gap, npair, "gap [m]")                                                          \
   X(int, exclude_body1, nexclude, "first body of an excluded body pair")                        \
   X(int, exclude_body2, nexclude, "second body of an excluded body pair")                       \
-  X(float, qpos0, nq, "reference configuration")                                                \
-  X(float, qpos_spring, nq, "spring rest configuration")                                        \
+  X(float, qpos0, nq, "reference configuration [m, rad, quaternion]")                           \
+  X(float, qpos_spring, nq, "spring rest configuration [m, rad, quaternion]")                   \
   X(int, collision_geom1, ncollision, "first geom of a candidate pair (lower geom_type)")        \
   X(int, collision_geom2, ncollision, "second geom; contact normals point from geom1 to 2")     \
   X(int, collision_func, ncollision, "narrowphase routine (CollisionFunc)")                      \
@@ -179,7 +179,7 @@ struct Sizes {
   X(int, slot_efcadr, ncon_max, "first constraint row of each contact slot")                  \
   X(int, jnt_efcadr, njnt, "first of 2 limit rows (lower, upper); -1 if not limited")        \
   X(int, tendon_efcadr, ntendon, "first of 2 limit rows (lower, upper); -1 if not limited")  \
-  X(float, stat_meaninertia, 1, "mean diagonal of qM at qpos0 (solver tolerance scale)")
+  X(float, stat_meaninertia, 1, "mean diagonal of qM at qpos0 [kg, kg m²] (solver tolerance scale)")
 
 // Read-only view of a Model's arrays, host or device; copied by value into kernels.
 struct ModelView {

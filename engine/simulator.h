@@ -52,12 +52,14 @@ class Simulator {
 
   // Derived quantities (kinematics, qM, forces, qacc) from qpos, qvel, ctrl; state unchanged.
   void forward();
-  // Advances every world by nstep physics steps of opt.timestep.
+  // Advances every world by nstep ≥ 1 physics steps of opt.timestep (std::invalid_argument
+  // otherwise).
   void step(int nstep = 1);
   // cacc, cfrc_int, cfrc_ext after the constraint solve (MuJoCo mj_rnePostConstraint), from the
   // current qvel, qacc and the derived quantities of the last forward().
   void rne_post_constraint();
-  // Every world to qpos0, zero qvel/act/ctrl/applied forces, time 0; then forward().
+  // Every world to qpos0, zero qvel/act/ctrl/applied forces, time 0, diverged 0; then
+  // forward(). Per-world parameters (param_*) are kept.
   void reset();
   // Resets only the listed worlds (e.g. those flagged `diverged`); the others are untouched.
   // Throws std::invalid_argument for an id outside [0, num_worlds).

@@ -29,10 +29,10 @@ namespace lockstep {
   X(param_damping, nv, "per-world dof damping [N s/m, N m s/rad] (default dof_damping)")   \
   X(diverged, 1, "1 once the world's state became non-finite")                              \
   X(xpos, nbody * 3, "body frame position [m]")                                             \
-  X(xquat, nbody * 4, "body frame orientation")                                             \
+  X(xquat, nbody * 4, "body frame orientation (w, x, y, z)")                                \
   X(xmat, nbody * 9, "body frame rotation, row-major")                                      \
   X(xipos, nbody * 3, "body centre of mass [m]")                                            \
-  X(ximat, nbody * 9, "body principal inertia frame")                                       \
+  X(ximat, nbody * 9, "body principal inertia frame, rotation row-major")                   \
   X(xanchor, njnt * 3, "joint anchor [m]")                                                  \
   X(xaxis, njnt * 3, "joint axis")                                                          \
   X(geom_xpos, ngeom * 3, "geom position [m]")                                              \
@@ -43,24 +43,24 @@ namespace lockstep {
   X(subtree_mass, nbody, "subtree mass with the world's mass scale [kg]")                  \
   X(cinert, nbody * 10, "com-based body inertia [Ixx Iyy Izz Ixy Ixz Iyz, m·d, m]")         \
   X(crb, nbody * 10, "composite rigid-body inertia, cinert layout")                         \
-  X(cdof, nv * 6, "com-based motion axis of each dof [rot; lin]")                           \
-  X(cvel, nbody * 6, "com-based body velocity [rot; lin]")                                  \
-  X(cdof_dot, nv * 6, "time derivative of cdof")                                            \
-  X(cacc, nbody * 6, "com-based body acceleration [rot; lin] (after rne_post_constraint)")  \
-  X(cfrc_int, nbody * 6, "com-based interaction force (after rne_post_constraint)")         \
-  X(ten_length, ntendon, "tendon length [m]")                                               \
-  X(ten_velocity, ntendon, "tendon velocity [m/s]")                                         \
+  X(cdof, nv * 6, "com-based motion axis of each dof [rot; lin]: cvel per unit qvel")       \
+  X(cvel, nbody * 6, "com-based body velocity [rot; lin] [rad/s; m/s]")                     \
+  X(cdof_dot, nv * 6, "time derivative of cdof [1/s]")                                      \
+  X(cacc, nbody * 6, "com-based body acceleration [rad/s²; m/s²] (after rne_post_constraint)") \
+  X(cfrc_int, nbody * 6, "com-based interaction force [N m; N] (after rne_post_constraint)") \
+  X(ten_length, ntendon, "tendon length [m or rad: Σ coef·q]")                              \
+  X(ten_velocity, ntendon, "tendon velocity [m/s or rad/s]")                                \
   X(qM, nv * nv, "joint-space inertia matrix, dense row-major (zero off the dof tree)")      \
   X(qLD, nv * nv, "L'DL factor of qM: D on the diagonal, L at ancestor columns (only)")     \
-  X(actuator_length, nu, "actuator length")                                                 \
-  X(actuator_velocity, nu, "actuator velocity")                                             \
+  X(actuator_length, nu, "actuator length: gear × joint or tendon length [m or rad]")       \
+  X(actuator_velocity, nu, "actuator velocity [m/s or rad/s]")                              \
   X(actuator_force, nu, "actuator force [N or N m]")                                        \
-  X(qfrc_actuator, nv, "actuator generalized force")                                        \
-  X(qfrc_passive, nv, "passive generalized force (springs, dampers)")                       \
-  X(qfrc_bias, nv, "Coriolis, centrifugal and gravity force")                               \
-  X(qfrc_smooth, nv, "net unconstrained force")                                             \
-  X(qacc_smooth, nv, "unconstrained acceleration")                                          \
-  X(qfrc_constraint, nv, "constraint force")                                                \
+  X(qfrc_actuator, nv, "actuator generalized force [N, N m]")                               \
+  X(qfrc_passive, nv, "passive generalized force (springs, dampers) [N, N m]")              \
+  X(qfrc_bias, nv, "Coriolis, centrifugal and gravity force [N, N m]")                      \
+  X(qfrc_smooth, nv, "net unconstrained force [N, N m]")                                    \
+  X(qacc_smooth, nv, "unconstrained acceleration [m/s², rad/s²]")                           \
+  X(qfrc_constraint, nv, "constraint force [N, N m]")                                       \
   X(qacc, nv, "acceleration [m/s^2, rad/s^2]")                                              \
   X(rk_qpos0, nq, "RK4 scratch: qpos at step start")                                        \
   X(rk_qvel0, nv, "RK4 scratch: qvel at step start")                                        \
@@ -73,7 +73,7 @@ namespace lockstep {
   X(contact_active, ncon_max, "1 if the slot holds a contact (dist < margin), else 0")      \
   X(contact_geom, ncon_max * 2, "geom1, geom2 ids of the slot, stored as floats (active slots)")          \
   X(contact_overflow, 1, "1 if a pair found more contacts than its slots (never, see collision.h)") \
-  X(contact_force, ncon_max * 6, "contact force in the contact frame: normal, t1, t2, spin, roll1, roll2") \
+  X(contact_force, ncon_max * 6, "contact force in the contact frame: normal, t1, t2 [N], spin, roll1, roll2 [N m]") \
   X(nefc, 1, "number of active constraint rows")                                            \
   X(efc_active, nefc_max, "1 if the row is active (a limit or contact within its margin)")  \
   X(efc_rowid, nefc_max, "ids of the active rows in increasing order, the first nefc entries") \
@@ -82,14 +82,14 @@ namespace lockstep {
   X(efc_margin, nefc_max, "margin of the row [m or rad] (active rows; others stale)") \
   X(efc_R, nefc_max, "regulariser R (active rows; others stale)") \
   X(efc_aref, nefc_max, "reference acceleration [m/s² or rad/s²] (active rows; others stale)") \
-  X(efc_force, nefc_max, "constraint force of the row (active rows; others stale)")                                     \
+  X(efc_force, nefc_max, "constraint force of the row [N or N m] (active rows; others stale)")                          \
   X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)") \
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
   X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
   X(efc_AR, nefc_dense * nefc_dense, "PGS scratch: J·M^-1·J' + R over the active rows")   \
   X(solver_niter, 1, "solver iterations taken in the last solve")                        \
   X(solver_neval, 1, "line-search cost evaluations in the last solve (Newton/CG)")        \
-  X(cfrc_ext, nbody * 6, "external force on each body [torque; force] about subtree_com of its root")
+  X(cfrc_ext, nbody * 6, "external force on each body [torque; force] [N m; N] about subtree_com of its root")
 
 // A per-world strided array: element i at p[i * stride]. The stride is held in bytes, so an
 // element's address is one widening multiply-add of the index (IMAD.WIDE on the GPU), where an

@@ -30,9 +30,9 @@ struct AntConfig {
   float contact_cost_weight = 5e-4f;
   float healthy_reward = 1.0f;
   int terminate_when_unhealthy = 1;
-  float healthy_z_range[2] = {0.2f, 1.0f};
-  float contact_force_range[2] = {-1.0f, 1.0f};
-  float reset_noise_scale = 0.1f;
+  float healthy_z_range[2] = {0.2f, 1.0f};  // torso z [m]
+  float contact_force_range[2] = {-1.0f, 1.0f};  // clip of cfrc_ext [N m, N]
+  float reset_noise_scale = 0.1f;  // in qpos and qvel units
   int exclude_current_positions_from_observation = 1;
   int include_cfrc_ext_in_observation = 1;
   int main_body = 1;  // body whose frame origin gives ẋ ("torso")

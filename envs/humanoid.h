@@ -3,7 +3,7 @@
 //
 // Observation (348 with the defaults; float32; 14 bodies after the world):
 //   | index   | quantity                                                   | note                |
-//   | 0..21   | qpos[2:]: torso z, torso quaternion, 17 hinge angles       | qpos[0:2] excluded  |
+//   | 0..21   | qpos[2:]: torso z, quaternion (w x y z), 17 hinge angles   | qpos[0:2] excluded  |
 //   | 22..44  | qvel: torso linear (3), angular (3), 17 hinge velocities   |                     |
 //   | 45..174 | cinert[1:]: 13 bodies × [Ixx Iyy Izz Ixy Ixz Iyz, m·d, m]   | MuJoCo's cinert     |
 //   | 175..252| cvel[1:]: 13 bodies × [ω; v] at subtree_com[root]          | MuJoCo's cvel       |
@@ -36,8 +36,8 @@ struct HumanoidConfig {
   float contact_cost_range[2] = {-INFINITY, 10.0f};
   float healthy_reward = 5.0f;
   int terminate_when_unhealthy = 1;
-  float healthy_z_range[2] = {1.0f, 2.0f};
-  float reset_noise_scale = 1e-2f;
+  float healthy_z_range[2] = {1.0f, 2.0f};  // torso z [m]
+  float reset_noise_scale = 1e-2f;  // in qpos and qvel units
   int exclude_current_positions_from_observation = 1;
   int include_cinert_in_observation = 1;
   int include_cvel_in_observation = 1;

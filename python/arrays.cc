@@ -20,17 +20,27 @@ namespace {
 struct SizeMember {
   const char* name;
   int Sizes::*member;
+  const char* doc;  // as engine/model.h's Sizes says it
 };
 const SizeMember kSizeMembers[] = {
-    {"nq", &Sizes::nq},           {"nv", &Sizes::nv},
-    {"nu", &Sizes::nu},           {"na", &Sizes::na},
-    {"nbody", &Sizes::nbody},     {"njnt", &Sizes::njnt},
-    {"ngeom", &Sizes::ngeom},     {"nsite", &Sizes::nsite},
-    {"ntendon", &Sizes::ntendon}, {"nwrap", &Sizes::nwrap},
-    {"npair", &Sizes::npair},     {"nexclude", &Sizes::nexclude},
-    {"ncollision", &Sizes::ncollision}, {"ncon_max", &Sizes::ncon_max},
-    {"nefc_max", &Sizes::nefc_max}, {"nefc_dense", &Sizes::nefc_dense},
-    {"nM", &Sizes::nM},           {"nlevel", &Sizes::nlevel},
+    {"nq", &Sizes::nq, "generalized positions"},
+    {"nv", &Sizes::nv, "degrees of freedom"},
+    {"nu", &Sizes::nu, "actuators"},
+    {"na", &Sizes::na, "activations (no stateful actuators yet: always 0)"},
+    {"nbody", &Sizes::nbody, "bodies, including the world body 0"},
+    {"njnt", &Sizes::njnt, "joints"},
+    {"ngeom", &Sizes::ngeom, "geoms"},
+    {"nsite", &Sizes::nsite, "sites"},
+    {"ntendon", &Sizes::ntendon, "fixed tendons"},
+    {"nwrap", &Sizes::nwrap, "tendon wrap entries (joints of fixed tendons)"},
+    {"npair", &Sizes::npair, "explicit <contact><pair>"},
+    {"nexclude", &Sizes::nexclude, "explicit <contact><exclude>"},
+    {"ncollision", &Sizes::ncollision, "Lockstep: compiled candidate geom pairs"},
+    {"ncon_max", &Sizes::ncon_max, "Lockstep: contact slots, the sum of collision_connum"},
+    {"nefc_max", &Sizes::nefc_max, "Lockstep: constraint row slots, limits then contacts"},
+    {"nefc_dense", &Sizes::nefc_dense, "Lockstep: rows of the PGS solver's dense block (0: none)"},
+    {"nM", &Sizes::nM, "tree nonzeros of qM's lower triangle"},
+    {"nlevel", &Sizes::nlevel, "Lockstep: depth of the body tree (the world at depth 0)"},
 };
 
 bool is_integer(const std::string& s) {
@@ -216,6 +226,12 @@ int size_value(const Sizes& size, const std::string& name) {
   return -1;
 }
 
+const char* size_doc(const std::string& name) {
+  for (const SizeMember& m : kSizeMembers)
+    if (name == m.name) return m.doc;
+  return "";
+}
+
 const std::vector<std::string>& size_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
@@ -244,12 +260,12 @@ std::vector<py::ssize_t> field_dims(const std::vector<std::string>& factors, con
 }
 
 std::string shape_text(const std::vector<std::string>& factors, bool state,
-                       const std::string& lead) {
+                       const std::string& lead, const std::string& count) {
   std::vector<std::string> dims;
   if (!lead.empty()) dims.push_back(lead);
   if (!is_per_world_scalar(factors, state)) {
     for (const std::string& f : factors) dims.push_back(f);
-    if (factors.empty()) dims.push_back("count");
+    if (factors.empty()) dims.push_back(count);
     if (is_rotation(factors, state)) {
       dims.back() = "3";
       dims.push_back("3");
@@ -320,10 +336,12 @@ stream S wait (on the GPU, no host sync) for the work queued on the simulator's 
 DLPack protocol asks; torch.from_dlpack passes its current stream. __cuda_array_interface__
 carries no stream: its consumer must order itself after the simulator's stream.
 )doc")
-      .def_property_readonly("shape", [](const DeviceArray& a) { return to_tuple(a.shape); })
+      .def_property_readonly("shape", [](const DeviceArray& a) { return to_tuple(a.shape); },
+                             "a tuple of ints, e.g. (num_worlds, nq)")
       .def_property_readonly("strides", [](const DeviceArray& a) { return to_tuple(a.strides); },
                              "strides in bytes")
-      .def_property_readonly("dtype", [](const DeviceArray&) { return py::dtype::of<float>(); })
+      .def_property_readonly("dtype", [](const DeviceArray&) { return py::dtype::of<float>(); },
+                             "numpy.float32, always")
       .def_property_readonly("__cuda_array_interface__",
                              [](const DeviceArray& a) {
                                py::dict d;
@@ -333,7 +351,9 @@ carries no stream: its consumer must order itself after the simulator's stream.
                                d["data"] = py::make_tuple(reinterpret_cast<uintptr_t>(a.data), false);
                                d["version"] = 3;
                                return d;
-                             })
+                             },
+                             "the CUDA array interface (version 3): shape, strides in bytes, "
+                             "typestr '<f4', data (pointer, read-only False); no stream")
       .def("__dlpack__",
            [](const DeviceArray& a, py::object stream, py::object /*max_version*/,
               py::object /*dl_device*/, py::object /*copy*/) {

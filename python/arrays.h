@@ -25,6 +25,8 @@ std::vector<std::string> count_factors(const char* expr);
 int size_value(const Sizes& size, const std::string& name);
 // Names of the Sizes members, in declaration order.
 const std::vector<std::string>& size_names();
+// What Sizes member `name` counts ("" if there is none).
+const char* size_doc(const std::string& name);
 
 // Per-object shape of an array whose count is `count` with factors `factors` under `size`:
 // the factors evaluated ({nbody, 3}); for state fields (`state` = true) a trailing factor 9 is
@@ -33,9 +35,10 @@ const std::vector<std::string>& size_names();
 std::vector<py::ssize_t> field_dims(const std::vector<std::string>& factors, const Sizes& size,
                                     long long count, bool state);
 // The same as text, e.g. "(num_worlds, nbody, 3, 3)"; `lead` is the leading dimension's name
-// (empty for model arrays).
+// (empty for model arrays); `count` (the size expression) stands for a count that is not a
+// product of factors, e.g. "(num_worlds, nefc_max * (nv + 3))".
 std::string shape_text(const std::vector<std::string>& factors, bool state,
-                       const std::string& lead);
+                       const std::string& lead, const std::string& count);
 
 // Read-only NumPy array over `data` with shape `dims`, kept alive by `owner`.
 template <class T>

@@ -193,7 +193,7 @@ qpos0 (nq,). Arrays are read-only NumPy views (float32 or int32) into the model.
   for (const std::string& name : size_names())
     model.def_property_readonly(
         name.c_str(), [name](const Model& self) { return size_value(self.size, name); },
-        "model size (MuJoCo's name)");
+        size_doc(name));
   model.def_property_readonly("opt", [](const Model& self) { return self.opt; },
                               "physics options (a copy; read-only)")
       .def_readonly("name", &Model::model_name, "<mujoco model=...> name")
@@ -228,7 +228,7 @@ qpos0 (nq,). Arrays are read-only NumPy views (float32 or int32) into the model.
     model.def_property_readonly(
         spec.name, [&spec](py::object self) { return spec.get(self, spec); },
         keep(std::string(spec.comment) + "; " + spec.dtype + " " +
-             shape_text(spec.factors, false, "")));
+             shape_text(spec.factors, false, "", spec.count)));
 
   m.def("_load_mjcf_file", &load_mjcf, py::arg("path"),
         py::call_guard<py::gil_scoped_release>());
@@ -320,7 +320,8 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
           "model",
           [](const Simulator& self) { return std::const_pointer_cast<Model>(self.model_ptr()); },
           "the Model (shared by every world)")
-      .def_property_readonly("num_worlds", &Simulator::num_worlds)
+      .def_property_readonly("num_worlds", &Simulator::num_worlds,
+                             "number of worlds, the leading dimension of every state field")
       .def_property_readonly("device", [](const Simulator& self) { return device_name(self.device()); },
                              "'cpu' or 'cuda'")
       .def(
@@ -406,5 +407,6 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
         spec.name, [&spec](py::object self) { return state_view(self, spec); },
         [&spec](py::object self, py::object value) { assign_state(self, spec, value); },
         keep(std::string(spec.comment) + "; float32 " +
-             shape_text(spec.factors, true, "num_worlds") + ", per world: " + spec.count));
+             shape_text(spec.factors, true, "num_worlds", spec.count) + ", per world: " +
+             spec.count));
 }
