@@ -171,11 +171,38 @@ LS_HD int contact_rows(const ModelView& m, int condim) {
   return m.opt.cone == kConeElliptic ? condim : (condim == 1 ? 1 : 2 * (condim - 1));
 }
 
+// Most rows a contact has: pyramidal condim 6.
+constexpr int kMaxContactRows = 10;
+
+// Entry k of a contact's Jacobian rows from one body's v6 (see contact_slot_rows).
+LS_HD float contact_row_entry(const float v6[6], const float mu[5], int k, int dim,
+                              bool elliptic) {
+  if (elliptic) return v6[k];
+  if (dim == 1) return v6[0];
+  const int f = k >> 1;  // friction direction of the pair of rows 2f, 2f + 1
+  return (k & 1) ? v6[0] - mu[f] * v6[f + 1] : v6[0] + mu[f] * v6[f + 1];
+}
+
+// v6 of dof i for the body whose subtree com is `com` (see contact_slot_rows).
+LS_HD void contact_v6(const Data& d, int i, Vec3 pos, Vec3 com, const Vec3 frame[3],
+                      float v6[6]) {
+  Vec3 jp, jr;
+  jac_column(cdof_of(d, i), pos, com, &jp, &jr);
+  for (int a = 0; a < 3; ++a) {
+    v6[a] = dot(frame[a], jp);
+    v6[a + 3] = dot(frame[a], jr);
+  }
+}
+
 // Contact rows of active slot s, appended to the active-row list. The relative velocity of
 // geom2 w.r.t. geom1 at the contact point, projected on the contact frame, gives
 // v6 = [n, t1, t2 (translation); n, t1, t2 (rotation)] per dof.
 // Pyramidal rows: J_n ± μ_k·J_k (k = t1, t2, spin, roll1, roll2), all with pos = dist.
 // Elliptic rows: J_n, J_t1, ... with pos = dist on the normal and no spring on friction rows.
+// Dof by dof, each entry is summed in registers (geom1's body's term, then geom2's) and stored
+// once, and each row's velocity J_r·qvel accumulates beside it: adding into zeroed rows in the
+// state, then reading them back, made every update's loads wait for the store before (the
+// compiler cannot rule out that they alias). Same sums in the same order.
 LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elliptic,
                              RowList& list) {
   const int nv = m.size.nv;
@@ -187,35 +214,38 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
   pair_friction(m, d, c, mu);
   const float dist = d.contact_dist()[s];
   const float includemargin = m.collision_margin[c] - m.collision_gap[c];
-  for (int k = 0; k < nrow; ++k) {
-    zero_row(d, nv, r0 + k);
-    append_active_row(d, list, r0 + k);
-  }
+  for (int k = 0; k < nrow; ++k) append_active_row(d, list, r0 + k);
 
   const Vec3 pos = load3(d.contact_pos(), 3 * s);
-  const Vec3 n = load3(d.contact_frame(), 9 * s), t1 = load3(d.contact_frame(), 9 * s + 3),
-             t2 = load3(d.contact_frame(), 9 * s + 6);
+  const Vec3 frame[3] = {load3(d.contact_frame(), 9 * s), load3(d.contact_frame(), 9 * s + 3),
+                         load3(d.contact_frame(), 9 * s + 6)};
   const int b1 = m.geom_bodyid[m.collision_geom1[c]], b2 = m.geom_bodyid[m.collision_geom2[c]];
-  for (int side = 0; side < 2; ++side) {
-    const int b = side == 0 ? b1 : b2;
-    const float sign = side == 0 ? -1.0f : 1.0f;
-    const Vec3 com = load3(d.subtree_com(), 3 * m.body_rootid[b]);
-    for_each_body_dof(m, b, [&](int i) {
-      Vec3 jp, jr;
-      jac_column(cdof_of(d, i), pos, com, &jp, &jr);
-      const float v6[6] = {dot(n, jp), dot(t1, jp), dot(t2, jp),
-                           dot(n, jr), dot(t1, jr), dot(t2, jr)};
-      if (elliptic) {
-        for (int k = 0; k < nrow; ++k) d.efc_J()[(r0 + k) * nv + i] += sign * v6[k];
-      } else if (dim == 1) {
-        d.efc_J()[r0 * nv + i] += sign * v6[0];
-      } else {
-        for (int k = 0; k < dim - 1; ++k) {
-          d.efc_J()[(r0 + 2 * k) * nv + i] += sign * (v6[0] + mu[k] * v6[k + 1]);
-          d.efc_J()[(r0 + 2 * k + 1) * nv + i] += sign * (v6[0] - mu[k] * v6[k + 1]);
-        }
-      }
-    });
+  const Vec3 com1 = load3(d.subtree_com(), 3 * m.body_rootid[b1]);
+  const Vec3 com2 = load3(d.subtree_com(), 3 * m.body_rootid[b2]);
+  // The dofs moving each body, ascending: row `last` of qLD's sparsity (ancestors, then itself).
+  const int last1 = last_dof_of_body(m, b1), last2 = last_dof_of_body(m, b2);
+  int next1 = last1 < 0 ? 0 : m.LD_rowadr[last1];
+  int next2 = last2 < 0 ? 0 : m.LD_rowadr[last2];
+  const int end1 = last1 < 0 ? 0 : next1 + m.LD_rownnz[last1];
+  const int end2 = last2 < 0 ? 0 : next2 + m.LD_rownnz[last2];
+  float vel[kMaxContactRows] = {};
+  for (int i = 0; i < nv; ++i) {
+    const bool moves1 = next1 < end1 && m.LD_colind[next1] == i;
+    const bool moves2 = next2 < end2 && m.LD_colind[next2] == i;
+    next1 += moves1;
+    next2 += moves2;
+    float v1[6] = {}, v2[6] = {};
+    if (moves1) contact_v6(d, i, pos, com1, frame, v1);
+    if (moves2) contact_v6(d, i, pos, com2, frame, v2);
+    const float qvel = d.qvel()[i];
+    LS_UNROLL for (int k = 0; k < kMaxContactRows; ++k) {
+      if (k >= nrow) break;
+      float entry = 0;
+      if (moves1) entry += -1.0f * contact_row_entry(v1, mu, k, dim, elliptic);
+      if (moves2) entry += 1.0f * contact_row_entry(v2, mu, k, dim, elliptic);
+      d.efc_J()[(r0 + k) * nv + i] = entry;
+      vel[k] += entry * qvel;
+    }
   }
 
   // Regulariser from the qpos0 inverse weights of both bodies (MuJoCo's diagApprox), then
@@ -227,7 +257,8 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
                             (!elliptic && dim > 1) ? tran + mu[0] * mu[0] * tran : tran);
   const float R1 = p0.R / m.opt.impratio;
   const float mu_reg = mu[0] * sqrtf(R1 / p0.R);
-  for (int k = 0; k < nrow; ++k) {
+  LS_UNROLL for (int k = 0; k < kMaxContactRows; ++k) {  // unrolled: vel stays in registers
+    if (k >= nrow) break;
     RowParams p = p0;
     bool spring = true;
     if (!elliptic && dim > 1) {
@@ -237,7 +268,7 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
       p.pos = 0;
       spring = false;
     }
-    write_row(d, r0 + k, p, row_velocity(d, nv, r0 + k), spring);
+    write_row(d, r0 + k, p, vel[k], spring);
   }
 }
 
