@@ -107,16 +107,27 @@ LS_HD void make_m(const ModelView& m, const Data& d, L lanes = {}) {
     add_inertia(d.crb(), 10 * p, load_inertia(d.crb(), 10 * b));
   });
   for_split(0, nv, lanes, [&](int i) {
-    // Force the subtree of dof i exerts when moving along cdof_i, projected on its ancestors.
+    // Force the subtree of dof i exerts when moving along cdof_i, projected on its ancestors;
+    // the diagonal also gets the armature.
     const Vec6 f = mul_inertia(load_inertia(d.crb(), 10 * m.dof_bodyid[i]), cdof_of(d, i));
-    for_each_ancestor(m, i, true, [&](int j) {
-      const float mij = dot(cdof_of(d, j), f);
-      d.qM()[i * nv + j] = mij;
-      d.qM()[j * nv + i] = mij;
-    });
-    d.qM()[i * nv + i] += m.dof_armature[i];
+    update_ancestors<4>(
+        m, i, true, [&](int j) { return dot(cdof_of(d, j), f); },
+        [&](int j, float mij) {
+          if (j == i) mij = mij + m.dof_armature[i];
+          d.qM()[i * nv + j] = mij;
+          d.qM()[j * nv + i] = mij;
+        });
   });
   lanes.sync();
+}
+
+// Rank-1 update of factor_tree's ancestor block by pivot k: row i (an ancestor of k), columns i
+// and its ancestors, LD[i][j] −= s·LD[k][j] with s = LD[k][i]/D[k]. Rows i and k differ, so a
+// batch's loads may go before its stores.
+LS_HD void update_row(const ModelView& m, Arr<float> LD, int nv, int i, int k, float s) {
+  update_ancestors<8>(
+      m, i, true, [&](int j) { return LD[i * nv + j] - s * LD[k * nv + j]; },
+      [&](int j, float v) { LD[i * nv + j] = v; });
 }
 
 // Tree-sparse L'DL factorisation of a dense nv×nv matrix `M` (qM, or qM plus a diagonal) into
@@ -131,7 +142,9 @@ LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD, Arr<floa
   // Only the lower triangle's tree entries: nM of nv² (Humanoid: 185 of 529); the rest of
   // LD is never read.
   for_split(0, nv, lanes, [&](int i) {
-    for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] = M[i * nv + j]; });
+    update_ancestors<8>(
+        m, i, true, [&](int j) { return M[i * nv + j]; },
+        [&](int j, float v) { LD[i * nv + j] = v; });
   });
   for_split(0, nv, lanes, [&](int i) { LD[i * nv + i] += scale * diag_add[i]; });
   for (int k = nv - 1; k >= 0; --k) {
@@ -140,8 +153,7 @@ LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD, Arr<floa
     if (L::kSerial) {
       for_each_ancestor(m, k, false, [&](int i) {
         const float tmp = LD[k * nv + i];
-        // Rank-1 update of the ancestor block: row i, columns i and its ancestors.
-        for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] -= tmp * invD * LD[k * nv + j]; });
+        update_row(m, LD, nv, i, k, tmp * invD);
         LD[k * nv + i] = tmp * invD;
       });
       continue;
@@ -152,8 +164,7 @@ LS_HD void factor_tree(const ModelView& m, Arr<float> M, Arr<float> LD, Arr<floa
     const int adr = m.LD_rowadr[k], last = adr + m.LD_rownnz[k] - 2;  // ancestors: adr … last
     for (int t = last - lanes.sub; t >= adr; t -= lanes.count) {
       const int i = m.LD_colind[t];
-      const float tmp = LD[k * nv + i];
-      for_each_ancestor(m, i, true, [&](int j) { LD[i * nv + j] -= tmp * invD * LD[k * nv + j]; });
+      update_row(m, LD, nv, i, k, LD[k * nv + i] * invD);
     }
     lanes.sync();
     for (int t = last - lanes.sub; t >= adr; t -= lanes.count) LD[k * nv + m.LD_colind[t]] *= invD;
@@ -167,9 +178,18 @@ LS_HD void solve_tree(const ModelView& m, Arr<float> LD, Arr<float> x) {
   // x[k] in a register through its row (an ancestor i is never k; the compiler cannot know).
   for (int k = nv - 1; k >= 0; --k) {
     const float xk = x[k];
-    for_each_ancestor(m, k, false, [&](int i) { x[i] -= LD[k * nv + i] * xk; });
+    update_ancestors<8>(
+        m, k, false, [&](int i) { return x[i] - LD[k * nv + i] * xk; },
+        [&](int i, float v) { x[i] = v; });
   }
-  for (int k = 0; k < nv; ++k) x[k] /= LD[k * nv + k];
+  constexpr int kBatch = 8;  // loads before stores, as in update_ancestors
+  for (int k0 = 0; k0 < nv; k0 += kBatch) {
+    float v[kBatch];
+    LS_UNROLL for (int c = 0; c < kBatch; ++c)
+      if (k0 + c < nv) v[c] = x[k0 + c] / LD[(k0 + c) * nv + k0 + c];
+    LS_UNROLL for (int c = 0; c < kBatch; ++c)
+      if (k0 + c < nv) x[k0 + c] = v[c];
+  }
   for (int k = 0; k < nv; ++k) {
     float xk = x[k];
     for_each_ancestor(m, k, false, [&](int i) { xk -= LD[k * nv + i] * x[i]; });

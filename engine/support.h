@@ -91,6 +91,27 @@ LS_HD void for_each_ancestor(const ModelView& m, int i, bool with_self, F f) {
   for (int t = adr + m.LD_rownnz[i] - (with_self ? 1 : 2); t >= adr; --t) f(m.LD_colind[t]);
 }
 
+// For dof i (with_self) and its ancestors j: store(j, value(j)), kBatch dofs at a time with a
+// batch's loads (in value) before its stores. One by one, each value's loads waited for the
+// store before them (the compiler cannot rule out that they alias), a load latency per
+// ancestor on the GPU (see copy_entries). value(j) must not read what store writes for another
+// ancestor: distinct rows, or distinct entries of one array.
+template <int kBatch, class Value, class Store>
+LS_HD void update_ancestors(const ModelView& m, int i, bool with_self, Value value,
+                            Store store) {
+  const int adr = m.LD_rowadr[i];
+  for (int t = adr + m.LD_rownnz[i] - (with_self ? 1 : 2); t >= adr; t -= kBatch) {
+    int col[kBatch];
+    float v[kBatch];
+    LS_UNROLL for (int c = 0; c < kBatch; ++c) {
+      col[c] = t - c >= adr ? m.LD_colind[t - c] : 0;
+      if (t - c >= adr) v[c] = value(col[c]);
+    }
+    LS_UNROLL for (int c = 0; c < kBatch; ++c)
+      if (t - c >= adr) store(col[c], v[c]);
+  }
+}
+
 // f(i) for the dofs that move body b (its own and its ancestors'), nearest first.
 template <class F>
 LS_HD void for_each_body_dof(const ModelView& m, int b, F f) {
