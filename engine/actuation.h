@@ -51,7 +51,7 @@ LS_HD void actuation(const ModelView& m, const Data& d, L lanes = {}) {
     float ctrl = bad ? 0.0f : d.ctrl()[a];
     if (clamp && m.actuator_ctrllimited[a])
       ctrl = fminf(fmaxf(ctrl, m.actuator_ctrlrange[2 * a]), m.actuator_ctrlrange[2 * a + 1]);
-    const float* bias = m.actuator_biasprm + 10 * a;
+    const ModelArray<float> bias = m.actuator_biasprm + 10 * a;
     float force = m.actuator_gainprm[10 * a] * ctrl;
     if (m.actuator_biastype[a] == kBiasAffine)
       force += bias[0] + bias[1] * length + bias[2] * velocity;

@@ -16,7 +16,7 @@ namespace lockstep {
 
 // Impedance d ∈ (0, 1) at violation `pos` with margin, MuJoCo's solimp sigmoid:
 // solimp = (dmin, dmax, width, midpoint, power), sanitised as MuJoCo does.
-LS_HD float impedance(const float* solimp, float pos, float margin) {
+LS_HD float impedance(ModelArray<float> solimp, float pos, float margin) {
   const float dmin = clampf(solimp[0], 1e-4f, 0.9999f);
   const float dmax = clampf(solimp[1], 1e-4f, 0.9999f);
   const float width = solimp[2];
@@ -33,8 +33,8 @@ LS_HD float impedance(const float* solimp, float pos, float margin) {
 // Reference-acceleration gains from solref, with dmax = solimp[1]:
 // standard (timeconst, dampratio > 0): B = 2/(dmax·tc), K = 1/(dmax²·tc²·dr²), tc ≥ 2·timestep
 // unless refsafe is off; direct (both ≤ 0): B = −dr/dmax, K = −tc/dmax². Mixed signs → default.
-LS_HD void solref_gains(const ModelView& m, const float* solref, const float* solimp, float* K,
-                        float* B) {
+LS_HD void solref_gains(const ModelView& m, ModelArray<float> solref, ModelArray<float> solimp,
+                        float* K, float* B) {
   float tc = solref[0], dr = solref[1];
   if ((tc > 0) != (dr > 0) || (tc == 0 && dr == 0)) {
     tc = 0.02f;
@@ -56,8 +56,8 @@ LS_HD void solref_gains(const ModelView& m, const float* solref, const float* so
 struct RowParams {
   float pos, margin, K, B, d, R;
 };
-LS_HD RowParams row_params(const ModelView& m, const float* solref, const float* solimp,
-                           float pos, float margin, float diag_approx) {
+LS_HD RowParams row_params(const ModelView& m, ModelArray<float> solref,
+                           ModelArray<float> solimp, float pos, float margin, float diag_approx) {
   RowParams p;
   p.pos = pos;
   p.margin = margin;
@@ -100,7 +100,7 @@ LS_HD void append_active_row(const Data& d, RowList& list, int r) {
 }
 
 // Distance of x from its lower (side 0) or upper (side 1) limit in range[0..1].
-LS_HD float limit_dist(const float* range, float x, int side) {
+LS_HD float limit_dist(ModelArray<float> range, float x, int side) {
   return side == 0 ? x - range[0] : range[1] - x;
 }
 
@@ -251,8 +251,8 @@ LS_HD void contact_slot_rows(const ModelView& m, const Data& d, int s, bool elli
   // Regulariser from the qpos0 inverse weights of both bodies (MuJoCo's diagApprox), then
   // MuJoCo's cone adjustments: R1 = R0/impratio, μ_reg = μ0·sqrt(R1/R0).
   const float tran = m.body_invweight0[2 * b1] + m.body_invweight0[2 * b2];
-  const float* solref = m.collision_solref + 2 * c;
-  const float* solimp = m.collision_solimp + 5 * c;
+  const ModelArray<float> solref = m.collision_solref + 2 * c;
+  const ModelArray<float> solimp = m.collision_solimp + 5 * c;
   RowParams p0 = row_params(m, solref, solimp, dist, includemargin,
                             (!elliptic && dim > 1) ? tran + mu[0] * mu[0] * tran : tran);
   const float R1 = p0.R / m.opt.impratio;

@@ -54,7 +54,7 @@ LS_HD void smooth_acceleration(const ModelView& m, const Data& d, L lanes = {}) 
   add_xfrc_applied(m, d, d.qfrc_smooth(), lanes);
   lanes.sync();
   if (!lanes.runs(0)) return;
-  for (int i = 0; i < m.size.nv; ++i) d.qacc_smooth()[i] = d.qfrc_smooth()[i];
+  copy_entries(d.qacc_smooth(), d.qfrc_smooth(), m.size.nv);
   solve_tree(m, d.qLD(), d.qacc_smooth());
 }
 

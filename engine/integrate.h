@@ -41,7 +41,7 @@ LS_HD void euler(const ModelView& m, const Data& d, L lanes = {}) {
     // qLD is reused for the factor of M + hD; forward() refactors M next step.
     factor_tree(m, d.qM(), d.qLD(), d.param_damping(), h, lanes);
     if (lanes.runs(0)) {
-      for (int i = 0; i < nv; ++i) d.qacc()[i] = d.qfrc_smooth()[i] + d.qfrc_constraint()[i];
+      set_entries(d.qacc(), nv, [&](int i) { return d.qfrc_smooth()[i] + d.qfrc_constraint()[i]; });
       solve_tree(m, d.qLD(), d.qacc());
     }
     lanes.sync();

@@ -1,6 +1,6 @@
 // Model: the immutable, flat description of one system, shared by every world. Field names,
 // shapes and meanings follow MuJoCo's mjModel. Compiled on the host (engine/mjcf.h) and viewed
-// by physics code through ModelView, a trivially copyable struct of raw pointers that works on
+// by physics code through ModelView, a trivially copyable struct of array handles that works on
 // host and device alike.
 #pragma once
 
@@ -182,10 +182,30 @@ struct Sizes {
   X(float, stat_meaninertia, 1, "mean diagonal of qM at qpos0 [kg, kg m²] (solver tolerance scale)")
 
 // Read-only view of a Model's arrays, host or device; copied by value into kernels.
+// A Model array as physics code reads it. On the device every load takes the read-only data
+// path (__ldg): the model does not change during a kernel, and the compiler may then move the
+// load ahead of stores to the state, where a plain load must wait behind any store it cannot
+// prove to be elsewhere.
+template <class T>
+struct ModelArray {
+  const T* p = nullptr;
+  ModelArray() = default;
+  LS_HD ModelArray(const T* data) : p(data) {}  // NOLINT: converts like the pointer it wraps
+  LS_HD T operator[](int i) const {
+#ifdef __CUDA_ARCH__
+    return __ldg(p + i);
+#else
+    return p[i];
+#endif
+  }
+  LS_HD ModelArray operator+(int k) const { return ModelArray(p + k); }
+  LS_HD const T* data() const { return p; }
+};
+
 struct ModelView {
   Sizes size;
   Option opt;
-#define LS_X(type, name, count, comment) const type* name;
+#define LS_X(type, name, count, comment) ModelArray<type> name;
   LS_MODEL_ARRAYS(LS_X)
 #undef LS_X
 };

@@ -182,14 +182,7 @@ LS_HD void solve_tree(const ModelView& m, Arr<float> LD, Arr<float> x) {
         m, k, false, [&](int i) { return x[i] - LD[k * nv + i] * xk; },
         [&](int i, float v) { x[i] = v; });
   }
-  constexpr int kBatch = 8;  // loads before stores, as in update_ancestors
-  for (int k0 = 0; k0 < nv; k0 += kBatch) {
-    float v[kBatch];
-    LS_UNROLL for (int c = 0; c < kBatch; ++c)
-      if (k0 + c < nv) v[c] = x[k0 + c] / LD[(k0 + c) * nv + k0 + c];
-    LS_UNROLL for (int c = 0; c < kBatch; ++c)
-      if (k0 + c < nv) x[k0 + c] = v[c];
-  }
+  set_entries(x, nv, [&](int k) { return x[k] / LD[k * nv + k]; });
   for (int k = 0; k < nv; ++k) {
     float xk = x[k];
     for_each_ancestor(m, k, false, [&](int i) { xk -= LD[k * nv + i] * x[i]; });

@@ -107,18 +107,24 @@ struct Arr {
   LS_HD int stride() const { return stride_bytes / static_cast<int>(sizeof(T)); }
 };
 
-// dst[k] = src[k] for k < n, eight loads ahead of their stores: in a plain copy loop each load
-// waits for the previous store to issue (the compiler cannot rule out that the two arrays of one
-// state buffer overlap), so on the GPU every entry costs a full load latency.
-LS_HD void copy_entries(Arr<float> dst, Arr<float> src, int n) {
+// dst[k] = value(k) for k < n, eight values' loads ahead of their stores: in a plain loop each
+// load waits for the previous store to issue (the compiler cannot rule out that two arrays of
+// one state buffer overlap), so on the GPU every entry costs a full load latency. value(k) must
+// not read dst at another entry.
+template <class Value>
+LS_HD void set_entries(Arr<float> dst, int n, Value value) {
   constexpr int kBatch = 8;
-  int k = 0;
-  for (; k + kBatch <= n; k += kBatch) {
+  for (int k = 0; k < n; k += kBatch) {
     float v[kBatch];
-    LS_UNROLL for (int c = 0; c < kBatch; ++c) v[c] = src[k + c];
-    LS_UNROLL for (int c = 0; c < kBatch; ++c) dst[k + c] = v[c];
+    LS_UNROLL for (int c = 0; c < kBatch; ++c) v[c] = k + c < n ? value(k + c) : 0.0f;
+    LS_UNROLL for (int c = 0; c < kBatch; ++c)
+      if (k + c < n) dst[k + c] = v[c];
   }
-  for (; k < n; ++k) dst[k] = src[k];
+}
+
+// dst[k] = src[k] for k < n (set_entries).
+LS_HD void copy_entries(Arr<float> dst, Arr<float> src, int n) {
+  set_entries(dst, n, [&](int k) { return src[k]; });
 }
 
 struct StateLayout;

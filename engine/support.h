@@ -13,8 +13,11 @@ namespace lockstep {
 template <class T>
 LS_HD Arr<T> sub(Arr<T> a, int off) { return {&a[off], a.stride()}; }
 
-LS_HD Vec3 load3(const float* p) { return {p[0], p[1], p[2]}; }
-LS_HD Quat load4(const float* p) { return {p[0], p[1], p[2], p[3]}; }
+// From a local array or a ModelArray.
+template <class P>
+LS_HD Vec3 load3(P p) { return {p[0], p[1], p[2]}; }
+template <class P>
+LS_HD Quat load4(P p) { return {p[0], p[1], p[2], p[3]}; }
 LS_HD Vec3 load3(Arr<float> a, int i) { return {a[i], a[i + 1], a[i + 2]}; }
 LS_HD Quat load4(Arr<float> a, int i) { return {a[i], a[i + 1], a[i + 2], a[i + 3]}; }
 LS_HD Mat3 load9(Arr<float> a, int i) {
@@ -104,8 +107,9 @@ LS_HD void update_ancestors(const ModelView& m, int i, bool with_self, Value val
     int col[kBatch];
     float v[kBatch];
     LS_UNROLL for (int c = 0; c < kBatch; ++c) {
-      col[c] = t - c >= adr ? m.LD_colind[t - c] : 0;
-      if (t - c >= adr) v[c] = value(col[c]);
+      const bool on = t - c >= adr;
+      col[c] = on ? m.LD_colind[t - c] : 0;
+      v[c] = on ? value(col[c]) : 0.0f;
     }
     LS_UNROLL for (int c = 0; c < kBatch; ++c)
       if (t - c >= adr) store(col[c], v[c]);
