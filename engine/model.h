@@ -63,7 +63,8 @@ struct Sizes {
 };
 
 // Every Model array: X(type, name, count, comment). `count` is an expression in Sizes.
-// Bodies are in depth-first order (parent id < child id; a subtree's ids are consecutive). Frames: *_pos [m], *_quat (w, x, y, z).
+// Bodies are in depth-first order (parent id < child id; a subtree's ids are consecutive).
+// Frames: *_pos [m], *_quat (w, x, y, z).
 #define LS_MODEL_ARRAYS(X)                                                                      \
   X(int, body_parentid, nbody, "parent body id (world: 0)")                                     \
   X(int, body_rootid, nbody, "top-level ancestor below the world (world: 0)")                   \
@@ -179,9 +180,8 @@ struct Sizes {
   X(int, slot_efcadr, ncon_max, "first constraint row of each contact slot")                  \
   X(int, jnt_efcadr, njnt, "first of 2 limit rows (lower, upper); -1 if not limited")        \
   X(int, tendon_efcadr, ntendon, "first of 2 limit rows (lower, upper); -1 if not limited")  \
-  X(float, stat_meaninertia, 1, "mean diagonal of qM at qpos0 [kg, kg m²] (solver tolerance scale)")
+  X(float, stat_meaninertia, 1, "mean diagonal of qM at qpos0 [kg, kg m²]: solver tolerance scale")
 
-// Read-only view of a Model's arrays, host or device; copied by value into kernels.
 // A Model array as physics code reads it. On the device every load takes the read-only data
 // path (__ldg): the model does not change during a kernel, and the compiler may then move the
 // load ahead of stores to the state, where a plain load must wait behind any store it cannot
@@ -202,6 +202,7 @@ struct ModelArray {
   LS_HD const T* data() const { return p; }
 };
 
+// Read-only view of a Model's arrays, host or device; copied by value into kernels.
 struct ModelView {
   Sizes size;
   Option opt;
