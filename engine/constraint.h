@@ -332,10 +332,14 @@ LS_HD void make_constraint(const ModelView& m, const Data& d, L lanes = {}) {
   const int nefc_max = m.size.nefc_max;
   const float last = d.nefc()[0];
   const int previous = last > 0 ? (last < nefc_max ? static_cast<int>(last) : nefc_max) : 0;
-  for_split(0, previous, lanes, [&](int k) {
-    const float r = d.efc_rowid()[k];
-    if (r >= 0 && r < nefc_max) d.efc_active()[static_cast<int>(r)] = 0;
-  });
+  constexpr int kBatch = 8;  // a batch's row ids loaded before its stores (see set_entries)
+  for (int k0 = lanes.sub * kBatch; k0 < previous; k0 += lanes.count * kBatch) {
+    float r[kBatch];
+    LS_UNROLL for (int c = 0; c < kBatch; ++c)
+      r[c] = k0 + c < previous ? d.efc_rowid()[k0 + c] : -1.0f;
+    LS_UNROLL for (int c = 0; c < kBatch; ++c)
+      if (r[c] >= 0 && r[c] < nefc_max) d.efc_active()[static_cast<int>(r[c])] = 0;
+  }
   lanes.sync();
   RowList list;
   list.write = L::kSerial;
