@@ -4,7 +4,7 @@
 # libtinyxml2-dev libtinyxml2-9 libgtest-dev googletest) and are unpacked under /tmp/deps;
 # ../shared/models travels as .deps/shared/models, and wheels the image lacks (gymnasium,
 # farama-notifications) as .deps/whl.
-# Usage: bash bench/device_run.sh OUTDIR [MODE]
+# Usage: bash bench/device_run.sh OUTDIR [MODE] [TREE.tgz ...]
 #   full (default)  build, ptxas report, CUDA tests, memcheck, every bench row (~8 min: give it
 #                   the whole 600 s of a call)
 #   test            build, ptxas report, CUDA tests
@@ -18,6 +18,9 @@
 #                   smooth forces, integrator) of settled Ant and Humanoid worlds
 #   bench-only      build lockstep-bench and stop (for commands that follow in the same call)
 #   compare         the staged step (default) against the fused kernel on the issue-5 rows
+#   ab              this tree's lockstep-bench against other source trees' on the issue-5 rows,
+#                   row by row in turn; each TREE.tgz is a `git archive REF | gzip` (carry it
+#                   in .deps/); the builds run side by side
 #   profile         ncu on the warp-per-world solver (Ant, Humanoid), then (unless
 #                   PROFILE_SOLVER_ONLY=1) the fused physics kernel and the env end kernel of Ant
 #                   and Reacher (sections, and the source lines with the most warp-stall samples;
@@ -26,7 +29,8 @@
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
-case "$mode" in full|test|bench|bench-only|compare|minimal|quick|profile|pytest|profile-stages) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
+case "$mode" in full|test|bench|bench-only|compare|ab|minimal|quick|profile|pytest|profile-stages) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
+trees=("${@:3}")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
 deps=/tmp/deps
@@ -39,12 +43,15 @@ export CMAKE_PREFIX_PATH="$deps/usr:$deps/usr/lib/x86_64-linux-gnu/cmake:$deps/u
 export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 nvidia-smi -L | tee "$out/device.txt"
 
-cmake -S "$root" -B $build -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_CUDA_FLAGS=-lineinfo -DLOCKSTEP_PYTHON=ON -DLOCKSTEP_TESTS=ON \
-  -DEigen3_DIR="$deps/usr/share/eigen3/cmake" \
-  -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" \
-  -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
-  -DTINYXML2_INCLUDE_DIR="$deps/usr/include" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+configure() {  # configure SOURCE BUILD
+  cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_CUDA_FLAGS=-lineinfo -DLOCKSTEP_PYTHON=ON -DLOCKSTEP_TESTS=ON \
+    -DEigen3_DIR="$deps/usr/share/eigen3/cmake" \
+    -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" \
+    -DTINYXML2_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/libtinyxml2.so.9" \
+    -DTINYXML2_INCLUDE_DIR="$deps/usr/include" >> "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+}
+configure "$root" $build
 build_targets() {  # build_targets [TARGET...]: all targets without arguments
   local targets=()
   for t in "$@"; do targets+=(--target "$t"); done
@@ -100,6 +107,38 @@ if [ "$mode" = compare ]; then  # the fused step kernel against the staged defau
     $bench --model ant --num-worlds 4096,65536 --steps 4 --launch $launch | tee -a "$out/bench.txt"
     $bench --model humanoid --integrator euler --substeps 1 --num-worlds 16384,65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
     $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
+  done
+  exit 0
+fi
+
+if [ "$mode" = ab ]; then
+  [ ${#trees[@]} -gt 0 ] || { echo "ab: name at least one TREE.tgz" >&2; exit 2; }
+  python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
+  names=(this) bins=("$bench")
+  build_targets lockstep-bench &
+  for t in "${trees[@]}"; do
+    name=$(basename "$t" .tgz)
+    mkdir -p "/tmp/ab/$name"
+    tar xzf "$t" -C "/tmp/ab/$name"
+    [ -e /tmp/ab/shared ] || ln -s "$root/../shared" /tmp/ab/shared  # the trees' ../shared
+    configure "/tmp/ab/$name" "/tmp/ab/build-$name"
+    cmake --build "/tmp/ab/build-$name" -j 16 --target lockstep-bench > "$out/build-$name.log" 2>&1 &
+    names+=("$name") bins+=("/tmp/ab/build-$name/bench/lockstep-bench")
+  done
+  wait
+  for b in "${bins[@]}"; do [ -x "$b" ] || { echo "ab: $b was not built (see $out)" >&2; exit 1; }; done
+  rows=("--model ant --integrator euler --num-worlds 1024,4096 --steps 10"
+        "--model ant --integrator euler --num-worlds 16384,262144 --steps 10"
+        "--model ant --num-worlds 4096 --steps 4"
+        "--model humanoid --integrator euler --substeps 1 --num-worlds 4096,262144 --steps 10"
+        "--model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,262144 --steps 10"
+        "--env ant --num-worlds 4096 --steps 6")
+  for row in "${rows[@]}"; do
+    for k in "${!names[@]}"; do
+      echo "=== ${names[$k]}: lockstep-bench $row" | tee -a "$out/ab.txt"
+      # shellcheck disable=SC2086
+      "${bins[$k]}" $row 2>&1 | tail -n +3 | tee -a "$out/ab.txt"
+    done
   done
   exit 0
 fi
