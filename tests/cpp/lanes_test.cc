@@ -43,9 +43,9 @@ void staged_step(const ModelView& m, const Data& d, HostLanes lanes) {
 
 class HostLaneStep : public ::testing::TestWithParam<const char*> {};
 
-// 4 perturbed worlds under random applied forces (one with a NaN control), 10 steps: for 2, 4, 8 and 32 lanes (32: more
-// than any of these models has bodies at one depth, so some lanes idle) against the CPU
-// backend's step().
+// 4 perturbed worlds under random applied forces (one with a NaN control), 10 steps, for 2, 4,
+// 8 and 32 lanes (32: more than any of these models has bodies at one depth, so some lanes
+// idle), against the CPU backend's step().
 TEST_P(HostLaneStep, HostLanesGiveBitwiseTheCpuState) {
   auto model = load_mjcf(test::shared_model(GetParam()));
   const int num_worlds = 4, num_steps = 10;
