@@ -63,10 +63,8 @@ LS_HD void lanes_copy(const W& g, int n, Src src, Dst dst) {
   constexpr int kInFlight = 8;
   for (int t0 = 0; t0 < n; t0 += G * kInFlight) {
     float v[kInFlight];
-LS_UNROLL
-    for (int c = 0; c < kInFlight; ++c) v[c] = src(imin(t0 + G * c + g.lane, n - 1));
-LS_UNROLL
-    for (int c = 0; c < kInFlight; ++c)
+    LS_UNROLL for (int c = 0; c < kInFlight; ++c) v[c] = src(imin(t0 + G * c + g.lane, n - 1));
+    LS_UNROLL for (int c = 0; c < kInFlight; ++c)
       if (t0 + G * c + g.lane < n) dst(t0 + G * c + g.lane, v[c]);
   }
 }
@@ -80,10 +78,8 @@ LS_HD void lanes_copy_rows(const W& g, int rows, int cols, Src src, Dst dst) {
   const int c = g.lane < cols ? g.lane : 0;
   for (int r0 = 0; r0 < rows; r0 += kInFlight) {
     float v[kInFlight];
-LS_UNROLL
-    for (int k = 0; k < kInFlight; ++k) v[k] = src(imin(r0 + k, rows - 1), c);
-LS_UNROLL
-    for (int k = 0; k < kInFlight; ++k)
+    LS_UNROLL for (int k = 0; k < kInFlight; ++k) v[k] = src(imin(r0 + k, rows - 1), c);
+    LS_UNROLL for (int k = 0; k < kInFlight; ++k)
       if (r0 + k < rows && g.lane < cols) dst(r0 + k, c, v[k]);
   }
 }
@@ -94,8 +90,7 @@ template <class W, int kRpl, class T>
 LS_HD T row_value(const W& g, const T (&v)[kRpl], int k) {
   constexpr int G = W::kLanes;
   T out = 0;
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) {
+  LS_UNROLL for (int q = 0; q < kRpl; ++q) {
     const T x = g.shfl(v[q], k & (G - 1));
     if ((k >> W::kShift) == q) out = x;
   }
@@ -115,16 +110,16 @@ LS_HD float mat_vec(const W& g, const float* A, int ld, int n, int cols, float x
 // i + G·q's; 0 beyond n.
 template <class W, int kRpl>
 LS_HD void rows_times(const W& g, const float* A, int ld, int n, int cols, float x,
-                           float (&out)[kRpl]) {
+                      float (&out)[kRpl]) {
   constexpr int G = W::kLanes;
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) out[q] = mat_vec(g, A + G * q * ld, ld, n - G * q, cols, x);
+  LS_UNROLL for (int q = 0; q < kRpl; ++q)
+    out[q] = mat_vec(g, A + G * q * ld, ld, n - G * q, cols, x);
 }
 
 // Lane i < cols: Σₖ A[k][i]·fₖ over rows k < n (fₖ in row slots), k ascending (as mul_jt).
 template <class W, int kRpl>
 LS_HD float mat_t_vec(const W& g, const float* A, int ld, int n, int cols,
-                           const float (&f)[kRpl]) {
+                      const float (&f)[kRpl]) {
   const int i = g.lane < cols ? g.lane : 0;
   float s = 0;
   for (int k = 0; k < n; ++k) s += A[k * ld + i] * row_value(g, f, k);
@@ -147,7 +142,7 @@ LS_HD void lower_entry(int t, int& i, int& j) {
 // being the pivot; yⱼ's update of the lanes below rides along with the column, off its chain.
 template <class W>
 LS_HD float warp_cholesky_forward(const W& g, int n, int ld, float* H, float b,
-                                       float& inv_diag) {
+                                  float& inv_diag) {
   const int lane = g.lane;
   const float* row = H + (lane < n ? lane : 0) * ld;
   inv_diag = 0;
@@ -177,8 +172,8 @@ LS_HD float warp_cholesky_forward(const W& g, int n, int ld, float* H, float b,
 // x ← L⁻ᵀ·y with yᵢ in lane i and inv_diag = 1/L_ii (warp_cholesky_forward's): backward
 // substitution by columns, a multiply, not a division, on each step's serial chain.
 template <class W>
-LS_HD float warp_cholesky_backward(const W& g, int n, int ld, const float* L,
-                                        float inv_diag, float x) {
+LS_HD float warp_cholesky_backward(const W& g, int n, int ld, const float* L, float inv_diag,
+                                   float x) {
   const int lane = g.lane;
   for (int k = n - 1; k >= 0; --k) {
     if (lane == k) x *= inv_diag;
@@ -192,7 +187,6 @@ LS_HD float warp_cholesky_backward(const W& g, int n, int ld, const float* L,
 // starts from (lane i). G: lanes per world, kRpl: rows per lane.
 template <class W, int kRpl>
 struct WarpWorld {
-  static constexpr int G = W::kLanes;
   const ModelView& m;
   const Data& d;
   float* sh;  // this world's shared memory
@@ -210,8 +204,7 @@ struct WarpWorld {
 template <class W, int kRpl>
 LS_HD float row_cost(const WarpWorld<W, kRpl>& w, const float (&jar)[kRpl], float (&f)[kRpl]) {
   float cost = 0;
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) {
+  LS_UNROLL for (int q = 0; q < kRpl; ++q) {
     const bool on = w.row[q] && jar[q] < 0;
     f[q] = on ? -jar[q] / w.R[q] : 0.0f;
     cost += on ? 0.5f * jar[q] * jar[q] / w.R[q] : 0.0f;
@@ -223,14 +216,13 @@ LS_UNROLL
 template <class W, int kRpl>
 LS_HD void row_jar(const WarpWorld<W, kRpl>& w, float a, float (&jar)[kRpl]) {
   rows_times(w.g, w.sh + w.l.J, w.l.ld, w.nactive, w.nv, a, jar);
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) jar[q] -= w.aref[q];
+  LS_UNROLL for (int q = 0; q < kRpl; ++q) jar[q] -= w.aref[q];
 }
 
 // Primal cost at qacc = a (Ma = M·a, jar = J·a − aref); the rows' forces into f.
 template <class W, int kRpl>
 LS_HD float warp_primal_cost(const WarpWorld<W, kRpl>& w, float a, float Ma,
-                                  const float (&jar)[kRpl], float (&f)[kRpl]) {
+                             const float (&jar)[kRpl], float (&f)[kRpl]) {
   const float gauss = w.dof ? 0.5f * (Ma - w.qfrc_smooth) * (a - w.qacc_smooth) : 0.0f;
   return w.g.sum(gauss + row_cost(w, jar, f));
 }
@@ -256,7 +248,7 @@ LS_HD NewtonPoint<kRpl> newton_point(const WarpWorld<W, kRpl>& w, float a) {
 // solve_newton by a world's lanes from `start`; returns qacc in lane i, the rows' forces in f.
 template <class W, int kRpl>
 LS_HD float warp_newton(const WarpWorld<W, kRpl>& w, const NewtonPoint<kRpl>& start,
-                             float (&f)[kRpl]) {
+                        float (&f)[kRpl]) {
   constexpr int G = W::kLanes;
   const ModelView& m = w.m;
   const W& g = w.g;
@@ -265,8 +257,7 @@ LS_HD float warp_newton(const WarpWorld<W, kRpl>& w, const NewtonPoint<kRpl>& st
   float* H = w.sh + w.l.H;
   float a = start.a, Ma = start.Ma, cost = start.cost;
   float jar[kRpl];
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) {
+  LS_UNROLL for (int q = 0; q < kRpl; ++q) {
     jar[q] = start.jar[q];
     f[q] = start.f[q];
   }
@@ -276,8 +267,7 @@ LS_UNROLL
     // H = M + Σ_rows Jᵀ·J/R over rows with jar < 0 (lower triangle, add_constraint_hessian's
     // order per entry).
     float D[kRpl];
-LS_UNROLL
-    for (int q = 0; q < kRpl; ++q) D[q] = jar[q] < 0 ? 1.0f / w.R[q] : 0.0f;
+    LS_UNROLL for (int q = 0; q < kRpl; ++q) D[q] = jar[q] < 0 ? 1.0f / w.R[q] : 0.0f;
     const int entries = nv * (nv + 1) / 2;
     g.sync();  // every lane is done with the last factor
     for (int t0 = 0; t0 < entries; t0 += G) {  // rounds of all G lanes: the shuffles need them
@@ -302,8 +292,7 @@ LS_UNROLL
     auto slope = [&](float alpha, float* curvature, float* noise) {
       ++neval;
       float curv = 0, term = 0, mag = 0;
-LS_UNROLL
-      for (int q = 0; q < kRpl; ++q) {
+      LS_UNROLL for (int q = 0; q < kRpl; ++q) {
         const float y = jar[q] + alpha * Jp[q];
         const bool on = w.row[q] && y < 0;
         const float fa = on ? -y / w.R[q] : 0.0f;
@@ -361,8 +350,7 @@ LS_HD DofTree dof_tree(const W& g, const ModelView& m, int nv) {
 // solve's stall samples (ncu, 2026-12-03). Same updates; the forward pass sums a row's terms
 // root first instead of nearest first.
 template <class W>
-LS_HD float warp_solve_tree(const W& g, const float* LD, int nv, const DofTree& tree,
-                                 float x) {
+LS_HD float warp_solve_tree(const W& g, const float* LD, int nv, const DofTree& tree, float x) {
   const int i = g.lane < nv ? g.lane : 0;
   for (int c = nv - 1; c > 0; --c) {  // x_i −= L_ci·x_c for the ancestors i of c
     const float xc = g.shfl(x, c);
@@ -381,8 +369,8 @@ LS_HD float warp_solve_tree(const W& g, const float* LD, int nv, const DofTree& 
 // The shuffle runs in every lane of the world (a divergent shuffle is undefined).
 template <class W, int kRpl>
 LS_HD float pgs_row_step(const WarpWorld<W, kRpl>& w, int q, int kk,
-                              const float (&res)[kRpl], const float (&diag)[kRpl],
-                              const float (&inv_diag)[kRpl], float (&f)[kRpl], float& change) {
+                         const float (&res)[kRpl], const float (&diag)[kRpl],
+                         const float (&inv_diag)[kRpl], float (&f)[kRpl], float& change) {
   const float fk = fmaxf(0.0f, f[q] - res[q] * inv_diag[q]), own = fk - f[q];
   const float delta = w.g.shfl(own, kk);
   if (w.g.lane == kk) {
@@ -414,8 +402,7 @@ LS_HD float warp_pgs(const WarpWorld<W, kRpl>& w, float a, float (&f)[kRpl]) {
     const float x = warp_solve_tree(g, LD, nv, tree, jk);
     if (w.dof) MinvJT[k * ld + lane] = x;
     const float jx = g.sum(jk * x);
-LS_UNROLL
-    for (int q = 0; q < kRpl; ++q)
+    LS_UNROLL for (int q = 0; q < kRpl; ++q)
       if (lane + G * q == k) diag[q] = jx + w.R[q];
   }
   g.sync();
@@ -427,12 +414,10 @@ LS_UNROLL
   rows_times(g, J, ld, na, nv, a, jq);
   rows_times(g, J, ld, na, nv, w.qacc_smooth, j0);
   float ws = 0;
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q)
+  LS_UNROLL for (int q = 0; q < kRpl; ++q)
     ws += f[q] != 0.0f ? f[q] * (0.5f * (jq[q] - j0[q] + w.R[q] * f[q]) + j0[q] - w.aref[q]) : 0.0f;
   const bool keep = g.sum(ws) < 0;
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) {
+  LS_UNROLL for (int q = 0; q < kRpl; ++q) {
     if (!keep) f[q] = 0;
     b[q] = w.row[q] ? j0[q] - w.aref[q] : 0.0f;
   }
@@ -447,8 +432,7 @@ LS_UNROLL
     AR[k * ldr + l] = s;
     AR[l * ldr + k] = s;
   }
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q)
+  LS_UNROLL for (int q = 0; q < kRpl; ++q)
     if (w.row[q]) AR[(lane + G * q) * (ldr + 1)] = diag[q];
   g.sync();
 
@@ -460,8 +444,7 @@ LS_UNROLL
   // 1/AR_kk ahead of the sweeps: a division on the sweep's serial chain of row steps costs
   // ~8 instructions and their latency per row visit (ncu, Humanoid, 2026-12-03).
   float res[kRpl], inv_diag[kRpl];
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) {
+  LS_UNROLL for (int q = 0; q < kRpl; ++q) {
     inv_diag[q] = w.row[q] ? 1.0f / diag[q] : 0.0f;
     const int k = w.row[q] ? lane + G * q : 0;
     float s = 0;
@@ -472,27 +455,24 @@ LS_UNROLL
   // a row visit is then a shuffle alone.
   float AR_col[G];
   if constexpr (kRpl == 1) {
-LS_UNROLL
-    for (int k = 0; k < G; ++k) AR_col[k] = k < na && w.row[0] ? AR[k * ldr + lane] : 0.0f;
+    LS_UNROLL for (int k = 0; k < G; ++k)
+      AR_col[k] = k < na && w.row[0] ? AR[k * ldr + lane] : 0.0f;
   }
   int iter = 0;
   while (iter < m.opt.iterations) {
     ++iter;
     float change = 0;
     if constexpr (kRpl == 1) {
-LS_UNROLL
-      for (int k = 0; k < G; ++k) {
+      LS_UNROLL for (int k = 0; k < G; ++k) {
         if (k == na) break;
         res[0] += AR_col[k] * pgs_row_step(w, 0, k, res, diag, inv_diag, f, change);
       }
     } else {
-LS_UNROLL
-      for (int q = 0; q < kRpl; ++q) {
+      LS_UNROLL for (int q = 0; q < kRpl; ++q) {
         for (int kk = 0; kk < imin(G, na - G * q); ++kk) {
           const float delta = pgs_row_step(w, q, kk, res, diag, inv_diag, f, change);
           const float* AR_k = AR + (G * q + kk) * ldr + lane;
-LS_UNROLL
-          for (int p = 0; p < kRpl; ++p)
+          LS_UNROLL for (int p = 0; p < kRpl; ++p)
             if (w.row[p]) res[p] += AR_k[G * p] * delta;
         }
       }
@@ -518,8 +498,7 @@ LS_HD void warp_solve_world(const ModelView& m, const Data& d, float* sh,
   const int lane = g.lane;
   w.dof = lane < nv;
   int r[kRpl];
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q) {
+  LS_UNROLL for (int q = 0; q < kRpl; ++q) {
     w.row[q] = lane + G * q < nactive;
     r[q] = w.row[q] ? active_row(d, lane + G * q) : 0;
     w.R[q] = w.row[q] ? d.efc_R()[r[q]] : 1.0f;
@@ -564,8 +543,7 @@ LS_UNROLL
     d.qacc()[lane] = a;
     d.qfrc_constraint()[lane] = qfrc;
   }
-LS_UNROLL
-  for (int q = 0; q < kRpl; ++q)
+  LS_UNROLL for (int q = 0; q < kRpl; ++q)
     if (w.row[q]) d.efc_force()[r[q]] = f[q];
   g.sync();
   for (int slot = lane; slot < m.size.ncon_max; slot += G) contact_force_slot(m, d, slot);
