@@ -33,14 +33,28 @@ ctest --test-dir build --output-on-failure --no-tests=error -j "$LS_JOBS" || fai
 
 # The lane tests (tests/cpp/lanes_test.cc, warp_solve_test.cc) again under ThreadSanitizer: a
 # read of another lane's write with no sync() between them, a race on the GPU, is one between
-# the host threads that stand in for the lanes. One OpenMP thread: libgomp's own barriers are not instrumented, so its
-# worker threads read as racing. setarch -R: TSan refuses some kernels' randomised address space.
+# the host threads that stand in for the lanes. One OpenMP thread: libgomp's own barriers are
+# not instrumented, so its worker threads read as racing. setarch -R where the sandbox allows
+# it: TSan refuses some kernels' randomised address space; if it still cannot run here, that is
+# said and the step skipped (ctest ran these tests without it).
 ls_cmake_build build-tsan -DLOCKSTEP_CUDA=OFF -DLOCKSTEP_BENCH=OFF -DLOCKSTEP_PYTHON=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS=-fsanitize=thread \
   -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
 ls_log "lane tests under ThreadSanitizer"
-OMP_NUM_THREADS=1 setarch "$(uname -m)" -R build-tsan/tests/cpp/lockstep_tests \
-  --gtest_filter='*HostLane*:*WarpSolve*' || failed+=(tsan)
+tsan=(env OMP_NUM_THREADS=1)
+setarch "$(uname -m)" -R true 2>/dev/null && tsan+=(setarch "$(uname -m)" -R)
+set +e
+"${tsan[@]}" build-tsan/tests/cpp/lockstep_tests --gtest_filter='*HostLane*:*WarpSolve*' \
+  > build-tsan/lanes.log 2>&1
+rc=$?
+set -e
+tail -3 build-tsan/lanes.log
+if grep -q "FATAL: ThreadSanitizer" build-tsan/lanes.log; then
+  echo "ThreadSanitizer cannot run here ($(grep -m1 FATAL build-tsan/lanes.log)): skipped" >&2
+elif [ $rc -ne 0 ]; then
+  grep -E "SUMMARY: ThreadSanitizer|FAILED" build-tsan/lanes.log | sort | uniq -c >&2
+  failed+=(tsan)
+fi
 
 ls_log "pytest tests/python"
 set +e
