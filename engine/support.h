@@ -97,7 +97,7 @@ LS_HD void for_each_ancestor(const ModelView& m, int i, bool with_self, F f) {
 // For dof i (with_self) and its ancestors j: store(j, value(j)), kBatch dofs at a time with a
 // batch's loads (in value) before its stores. One by one, each value's loads waited for the
 // store before them (the compiler cannot rule out that they alias), a load latency per
-// ancestor on the GPU (see copy_entries). value(j) must not read what store writes for another
+// ancestor on the GPU (see set_entries). value(j) must not read what store writes for another
 // ancestor: distinct rows, or distinct entries of one array.
 template <int kBatch, class Value, class Store>
 LS_HD void update_ancestors(const ModelView& m, int i, bool with_self, Value value,
