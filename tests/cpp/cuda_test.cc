@@ -25,14 +25,7 @@ using test::perturb;
 using test::read_field;
 using test::write_field;
 
-double rel_err(const std::vector<float>& a, const std::vector<float>& b) {
-  double num = 0, den = 0;
-  for (size_t k = 0; k < a.size(); ++k) {
-    num += (double(a[k]) - b[k]) * (double(a[k]) - b[k]);
-    den += double(b[k]) * b[k];
-  }
-  return std::sqrt(num / std::max(den, 1.0));
-}
+using test::rel_err;
 
 class CudaBackend : public ::testing::TestWithParam<const char*> {
  protected:

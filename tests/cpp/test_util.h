@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <random>
 #include <string>
@@ -43,6 +45,17 @@ class Fields {
  private:
   const Simulator& sim_;
 };
+
+// ‖a − b‖ / max(‖b‖, floor), in double.
+inline double rel_err(const std::vector<float>& a, const std::vector<float>& b,
+                      double floor = 1.0) {
+  double num = 0, den = 0;
+  for (size_t k = 0; k < a.size(); ++k) {
+    num += (double(a[k]) - b[k]) * (double(a[k]) - b[k]);
+    den += double(b[k]) * b[k];
+  }
+  return std::sqrt(num) / std::max(std::sqrt(den), floor);
+}
 
 // Field `name` of every world as a (num_worlds × count) world-major host array.
 inline std::vector<float> read_field(const Simulator& sim, const std::string& name) {

@@ -19,16 +19,7 @@ namespace lockstep {
 namespace {
 
 using test::HostSolverLanes;
-
-// ‖a − b‖ / max(‖b‖, floor).
-double rel_err(const std::vector<float>& a, const std::vector<float>& b, double floor) {
-  double num = 0, den = 0;
-  for (size_t k = 0; k < a.size(); ++k) {
-    num += (double(a[k]) - b[k]) * (double(a[k]) - b[k]);
-    den += double(b[k]) * b[k];
-  }
-  return std::sqrt(num) / std::max(std::sqrt(den), floor);
-}
+using test::rel_err;
 
 // World w solved by G host lanes, kRpl rows a lane, as warp_solve_kernel (kRpl 1) or
 // warp_solve_scan_kernel (kRpl 2) would. False if the lanes' collectives did not pair up.
