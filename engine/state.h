@@ -112,7 +112,7 @@ struct Arr {
 // one state buffer overlap), so on the GPU every entry costs a full load latency. value(k) must
 // not read dst at another entry.
 template <class Value>
-LS_HD void set_entries(Arr<float> dst, int n, Value value) {
+LS_HD void set_entries_batched(Arr<float> dst, int n, Value value) {
   constexpr int kBatch = 8;
   for (int k = 0; k < n; k += kBatch) {
     float v[kBatch];
@@ -120,6 +120,16 @@ LS_HD void set_entries(Arr<float> dst, int n, Value value) {
     LS_UNROLL for (int c = 0; c < kBatch; ++c)
       if (k + c < n) dst[k + c] = v[c];
   }
+}
+
+// set_entries_batched on the GPU, the plain loop on the host (see update_ancestors).
+template <class Value>
+LS_HD void set_entries(Arr<float> dst, int n, Value value) {
+#ifdef __CUDA_ARCH__
+  set_entries_batched(dst, n, value);
+#else
+  for (int k = 0; k < n; ++k) dst[k] = value(k);
+#endif
 }
 
 // dst[k] = src[k] for k < n (set_entries).

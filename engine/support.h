@@ -97,11 +97,11 @@ LS_HD void for_each_ancestor(const ModelView& m, int i, bool with_self, F f) {
 // For dof i (with_self) and its ancestors j: store(j, value(j)), kBatch dofs at a time with a
 // batch's loads (in value) before its stores. One by one, each value's loads waited for the
 // store before them (the compiler cannot rule out that they alias), a load latency per
-// ancestor on the GPU (see set_entries). value(j) must not read what store writes for another
-// ancestor: distinct rows, or distinct entries of one array.
+// ancestor on the GPU (see set_entries_batched). value(j) must not read what store writes for
+// another ancestor: distinct rows, or distinct entries of one array.
 template <int kBatch, class Value, class Store>
-LS_HD void update_ancestors(const ModelView& m, int i, bool with_self, Value value,
-                            Store store) {
+LS_HD void update_ancestors_batched(const ModelView& m, int i, bool with_self, Value value,
+                                    Store store) {
   const int adr = m.LD_rowadr[i];
   for (int t = adr + m.LD_rownnz[i] - (with_self ? 1 : 2); t >= adr; t -= kBatch) {
     int col[kBatch];
@@ -114,6 +114,18 @@ LS_HD void update_ancestors(const ModelView& m, int i, bool with_self, Value val
     LS_UNROLL for (int c = 0; c < kBatch; ++c)
       if (t - c >= adr) store(col[c], v[c]);
   }
+}
+
+// update_ancestors_batched on the GPU, the plain loop on the host: out-of-order cores overlap
+// those loads themselves, and the batches cost the CPU backend 10% (Ant, Humanoid, 2026-12-04).
+template <int kBatch, class Value, class Store>
+LS_HD void update_ancestors(const ModelView& m, int i, bool with_self, Value value,
+                            Store store) {
+#ifdef __CUDA_ARCH__
+  update_ancestors_batched<kBatch>(m, i, with_self, value, store);
+#else
+  for_each_ancestor(m, i, with_self, [&](int j) { store(j, value(j)); });
+#endif
 }
 
 // f(i) for the dofs that move body b (its own and its ancestors'), nearest first.

@@ -4,8 +4,12 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
 
 #include "engine/mjcf.h"
+#include "engine/smooth.h"
 #include "engine/simulator.h"
 #include "test_util.h"
 
@@ -278,6 +282,48 @@ TEST(Smooth, BiasForceMatchesLagrangianFiniteDifferences) {
   sim.forward();
   for (int i = 0; i < nv; ++i)
     EXPECT_NEAR(f.get("qfrc_bias", i), expected[i], 2e-3 * expected.norm()) << "dof " << i;
+}
+
+// The GPU's batched loops (update_ancestors_batched, set_entries_batched: loads before stores)
+// give bitwise what the host's plain loops give, on Humanoid's tree (rows of 1 to 11 entries,
+// batches of 4 and 8, a partial batch in most rows).
+TEST(TreeLoops, BatchedFormsMatchThePlainLoops) {
+  auto model = load_mjcf(test::shared_model("humanoid"));
+  const ModelView m = model->view();
+  const int nv = m.size.nv;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> init(nv * nv);
+  for (float& x : init) x = u(rng);
+  auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
+    return std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+  };
+  for (int k = 0; k < nv; ++k)
+    for (int i : {k, m.dof_parentid[k] < 0 ? k : m.dof_parentid[k]})
+      for (bool with_self : {false, true}) {
+        std::vector<float> plain = init, batched4 = init, batched8 = init;
+        const float s = u(rng);
+        for_each_ancestor(m, i, with_self, [&](int j) {
+          plain[i * nv + j] = plain[i * nv + j] - s * plain[k * nv + j];
+        });
+        float* b4 = batched4.data();
+        float* b8 = batched8.data();
+        update_ancestors_batched<4>(
+            m, i, with_self, [&](int j) { return b4[i * nv + j] - s * b4[k * nv + j]; },
+            [&](int j, float v) { b4[i * nv + j] = v; });
+        update_ancestors_batched<8>(
+            m, i, with_self, [&](int j) { return b8[i * nv + j] - s * b8[k * nv + j]; },
+            [&](int j, float v) { b8[i * nv + j] = v; });
+        EXPECT_TRUE(same(plain, batched4) && same(plain, batched8))
+            << "dof " << i << ", pivot " << k;
+      }
+  for (int n = 0; n <= 20; ++n) {
+    std::vector<float> plain = init, batched = init;
+    for (int k = 0; k < n; ++k) plain[k] = plain[k] * 3 + 1;
+    set_entries_batched(Arr<float>(batched.data(), 1), n,
+                        [&](int k) { return batched[k] * 3 + 1; });
+    EXPECT_TRUE(same(plain, batched)) << "n = " << n;
+  }
 }
 
 }  // namespace
