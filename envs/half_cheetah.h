@@ -22,7 +22,7 @@ struct HalfCheetahConfig {
   int max_episode_steps = 1000;
   float forward_reward_weight = 1.0f;
   float ctrl_cost_weight = 0.1f;
-  float reset_noise_scale = 0.1f;
+  float reset_noise_scale = 0.1f;  // in qpos and qvel units
   int exclude_current_positions_from_observation = 1;
 
   LS_HD int obs_dim(const ModelView& m) const {
