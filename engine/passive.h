@@ -32,7 +32,7 @@ LS_HD void passive(const ModelView& m, const Data& d, L lanes = {}) {
   const bool damper = !off && !(m.opt.disableflags & kDsblDamper);
   for_split(0, m.size.njnt, lanes, [&](int j) {
     const int qa = m.jnt_qposadr[j], da = m.jnt_dofadr[j], type = m.jnt_type[j];
-    const int ndof = type == kJntFree ? 6 : (type == kJntBall ? 3 : 1);
+    const int ndof = jnt_nv(type);
     for (int t = 0; t < ndof; ++t) d.qfrc_passive()[da + t] = 0;
     const float k = m.jnt_stiffness[j];
     if (spring && k != 0) {  // Model data

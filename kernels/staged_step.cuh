@@ -38,18 +38,26 @@ __device__ inline WorldLanes world_lanes(int lanes_log2) {
   return {t >> lanes_log2, Lanes{t & (count - 1), count, mask}};
 }
 
-// Stage kStage of every world: a thread per world (kSplit false), or 2^lanes_log2 lanes per
-// world. Separate kernels, so the thread-per-world one keeps its own register count.
+// f(w, lanes) for this thread's world w: on its 2^lanes_log2 lanes (kSplit), or as a thread per
+// world (OneLane). Kernels come in both forms, so the thread-per-world one keeps its own
+// register count.
+template <bool kSplit, class F>
+__device__ void on_world(const StateView& s, int lanes_log2, F f) {
+  if constexpr (kSplit) {
+    const WorldLanes t = world_lanes(lanes_log2);
+    if (t.world < s.num_worlds) f(t.world, t.lanes);
+  } else {
+    const int w = blockIdx.x * blockDim.x + threadIdx.x;
+    if (w < s.num_worlds) f(w, OneLane{});
+  }
+}
+
+// Stage kStage of every world.
 template <int kStage, bool kSplit>
 __global__ void forward_stage_kernel(const __grid_constant__ ModelView m,
                                      const __grid_constant__ StateView s, int lanes_log2) {
-  if constexpr (kSplit) {
-    const WorldLanes t = world_lanes(lanes_log2);
-    if (t.world < s.num_worlds) forward_stage<kStage>(m, s.world(t.world), t.lanes);
-  } else {
-    const int w = blockIdx.x * blockDim.x + threadIdx.x;
-    if (w < s.num_worlds) forward_stage<kStage>(m, s.world(w), OneLane{});
-  }
+  on_world<kSplit>(s, lanes_log2,
+                   [&](int w, auto lanes) { forward_stage<kStage>(m, s.world(w), lanes); });
 }
 
 // hold: per-world flags (nullptr: none); a world with hold[w] != 0 runs the step's forward()
@@ -60,48 +68,28 @@ template <bool kSplit>
 __global__ void euler_finish_kernel(const __grid_constant__ ModelView m,
                                     const __grid_constant__ StateView s, const float* hold,
                                     int lanes_log2) {
-  if constexpr (kSplit) {
-    const WorldLanes t = world_lanes(lanes_log2);
-    if (t.world >= s.num_worlds || !advances(hold, t.world)) return;
-    euler(m, s.world(t.world), t.lanes);
-    finish_step(m, s.world(t.world), t.lanes);
-  } else {
-    const int w = blockIdx.x * blockDim.x + threadIdx.x;
-    if (w >= s.num_worlds || !advances(hold, w)) return;
-    euler(m, s.world(w));
-    finish_step(m, s.world(w));
-  }
+  on_world<kSplit>(s, lanes_log2, [&](int w, auto lanes) {
+    if (!advances(hold, w)) return;
+    euler(m, s.world(w), lanes);
+    finish_step(m, s.world(w), lanes);
+  });
 }
 
 template <bool kSplit>
 __global__ void rk4_begin_kernel(const __grid_constant__ ModelView m,
                                  const __grid_constant__ StateView s, int lanes_log2) {
-  if constexpr (kSplit) {
-    const WorldLanes t = world_lanes(lanes_log2);
-    if (t.world < s.num_worlds) rk4_begin(m, s.world(t.world), t.lanes);
-  } else {
-    const int w = blockIdx.x * blockDim.x + threadIdx.x;
-    if (w < s.num_worlds) rk4_begin(m, s.world(w));
-  }
+  on_world<kSplit>(s, lanes_log2, [&](int w, auto lanes) { rk4_begin(m, s.world(w), lanes); });
 }
 
 template <bool kSplit>
 __global__ void rk4_stage_end_kernel(const __grid_constant__ ModelView m,
                                      const __grid_constant__ StateView s, int stage,
                                      const float* hold, int lanes_log2) {
-  if constexpr (kSplit) {
-    const WorldLanes t = world_lanes(lanes_log2);
-    if (t.world >= s.num_worlds) return;
-    const bool advance = advances(hold, t.world);
-    rk4_stage_end(m, s.world(t.world), stage, advance, t.lanes);
-    if (stage == 3 && advance) finish_step(m, s.world(t.world), t.lanes);
-  } else {
-    const int w = blockIdx.x * blockDim.x + threadIdx.x;
-    if (w >= s.num_worlds) return;
+  on_world<kSplit>(s, lanes_log2, [&](int w, auto lanes) {
     const bool advance = advances(hold, w);
-    rk4_stage_end(m, s.world(w), stage, advance);
-    if (stage == 3 && advance) finish_step(m, s.world(w));
-  }
+    rk4_stage_end(m, s.world(w), stage, advance, lanes);
+    if (stage == 3 && advance) finish_step(m, s.world(w), lanes);
+  });
 }
 
 using StageKernel = void (*)(ModelView, StateView, int);
