@@ -132,6 +132,15 @@ LS_HD void forward_stages_on_lanes(const ModelView& m, const Data d, L lanes) {
   }
 }
 
+// forward() on a world's lanes: the stages before the solver split over them, then
+// solve(d), which every lane calls and which returns with the lanes synced (the solver takes
+// lanes of its own kind: engine/warp_solve.h).
+template <class L, class Solve>
+LS_HD void forward_on_lanes(const ModelView& m, const Data d, L lanes, Solve solve) {
+  forward_stages_on_lanes<0, kForwardStages - 2>(m, d, lanes);
+  solve(d);
+}
+
 LS_HD void forward_stage(const ModelView& m, const Data d, int stage) {
   switch (stage) {
     case 0: forward_stage<0>(m, d, OneLane{}); break;
@@ -211,6 +220,30 @@ template <class L = OneLane>
 LS_HD void finish_step(const ModelView& m, const Data& d, L lanes = {}) {
   for_split(0, m.size.nv, lanes, [&](int i) { d.qacc_warmstart()[i] = d.qacc()[i]; });
   check_divergence(m, d, lanes);
+}
+
+// step(m, d, advance) on a world's lanes, in the order the staged CUDA step's kernels run it
+// (kernels/staged_step.cuh) and the on-chip step runs it whole (kernels/on_chip_step.cuh).
+// Every lane of a world passes the same `advance`.
+template <class L, class Solve>
+LS_HD void step_on_lanes(const ModelView& m, const Data d, L lanes, bool advance, Solve solve) {
+  forward_on_lanes(m, d, lanes, solve);
+  if (m.opt.integrator != kIntRK4) {
+    if (advance) {
+      euler(m, d, lanes);
+      finish_step(m, d, lanes);
+    }
+    lanes.sync();
+    return;
+  }
+  rk4_begin(m, d, lanes);
+  lanes.sync();
+  for (int stage = 0; stage < 4; ++stage) {
+    if (stage > 0) forward_on_lanes(m, d, lanes, solve);
+    rk4_stage_end(m, d, stage, advance, lanes);
+    if (stage == 3 && advance) finish_step(m, d, lanes);
+    lanes.sync();
+  }
 }
 
 // What step() does after forward(): the integrator, then finish_step().

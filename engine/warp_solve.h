@@ -549,4 +549,17 @@ LS_HD void warp_solve_world(const ModelView& m, const Data& d, float* sh,
   for (int slot = lane; slot < m.size.ncon_max; slot += G) contact_force_slot(m, d, slot);
 }
 
+// The constraint solve of a world whose stages run on `lanes` (engine/lanes.h) and whose
+// threads are also the solver lanes g: by the warp solver where its active rows fit l.rows, in
+// `sh` (l.floats floats; null: never), else solve_constraint on lane 0. Every lane calls it;
+// the lanes are synced when it returns.
+template <class L, class W>
+LS_HD void solve_on_lanes(const ModelView& m, const Data& d, L lanes, const W& g, float* sh,
+                          const WarpSolverLayout& l) {
+  const int nactive = active_rows(d);
+  if (sh != nullptr && nactive <= l.rows) warp_solve_world<1>(m, d, sh, l, nactive, g);
+  else if (lanes.runs(0)) solve_constraint(m, d);
+  lanes.sync();
+}
+
 }  // namespace lockstep

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "engine/forward.h"
 #include "engine/mjcf.h"
 #include "engine/simulator.h"
+#include "engine/warp_solve.h"
 #include "host_lanes.h"
 #include "test_util.h"
 
@@ -17,68 +19,104 @@ namespace lockstep {
 namespace {
 
 using test::HostLanes;
+using test::HostSolverLanes;
+using test::rel_err;
 
-// forward() as the staged CUDA step runs it.
-void forward_stages(const ModelView& m, const Data& d, HostLanes lanes) {
-  forward_stages_on_lanes<0, kForwardStages - 1>(m, d, lanes);
-}
-
-// One step() as launch_staged_step takes it.
-void staged_step(const ModelView& m, const Data& d, HostLanes lanes) {
-  forward_stages(m, d, lanes);
-  if (m.opt.integrator != kIntRK4) {
-    euler(m, d, lanes);
-    finish_step(m, d, lanes);
-    return;
-  }
-  rk4_begin(m, d, lanes);
-  lanes.sync();
-  for (int s = 0; s < 4; ++s) {
-    if (s > 0) forward_stages(m, d, lanes);
-    rk4_stage_end(m, d, s, true, lanes);
-    if (s == 3) finish_step(m, d, lanes);
+// The constraint solve on lane 0, as one thread per world runs it: the solver stage of the
+// staged step's CPU model (its warp solver is tested in warp_solve_test.cc).
+auto lane_zero_solve(const ModelView& m, HostLanes lanes) {
+  return [m, lanes](const Data& d) {
+    if (lanes.runs(0)) solve_constraint(m, d);
     lanes.sync();
-  }
+  };
 }
 
 class HostLaneStep : public ::testing::TestWithParam<const char*> {};
 
-// 4 perturbed worlds under random applied forces (one with a NaN control), 10 steps, for 2, 4,
-// 8 and 32 lanes (32: more than any of these models has bodies at one depth, so some lanes
-// idle), against the CPU backend's step().
+// Every field of two simulators' worlds, bitwise.
+void expect_bitwise_equal(const Simulator& expected, const Simulator& got, const std::string& what) {
+  for (const std::string& name : Simulator::field_names()) {
+    const auto e = test::read_field(expected, name), g = test::read_field(got, name);
+    size_t differ = 0;
+    for (size_t i = 0; i < g.size(); ++i) differ += std::memcmp(&g[i], &e[i], sizeof(float)) != 0;
+    EXPECT_EQ(differ, 0u) << name << ", " << what;
+  }
+}
+
+// 4 perturbed worlds under random applied forces (world 1 with a NaN control; world 3 held, as
+// the env layer holds a world that starts an episode), 10 steps, for 2, 4, 8 and 32 lanes (32:
+// more than any of these models has bodies at one depth, so some lanes idle), against the CPU's
+// step(m, d, advance).
 TEST_P(HostLaneStep, HostLanesGiveBitwiseTheCpuState) {
   auto model = load_mjcf(test::shared_model(GetParam()));
-  const int num_worlds = 4, num_steps = 10;
-  Simulator reference(model, num_worlds);
-  test::perturb(reference, 11);
-  test::apply_random_forces(reference, 12);
-  test::Fields(reference).set("ctrl", 0, std::nanf(""), 1);  // zeroes world 1's controls
-  reference.step(num_steps);
-  for (int count : {2, 4, 8, 32}) {
-    Simulator sim(model, num_worlds);
+  const int num_worlds = 4, num_steps = 10, held = 3;
+  auto start = [&](const Simulator& sim) {
     test::perturb(sim, 11);
     test::apply_random_forces(sim, 12);
-    test::Fields(sim).set("ctrl", 0, std::nanf(""), 1);
+    test::Fields(sim).set("ctrl", 0, std::nanf(""), 1);  // zeroes world 1's controls
+  };
+  Simulator reference(model, num_worlds);
+  start(reference);
+  const ModelView m = reference.model_view();
+  for (int n = 0; n < num_steps; ++n)
+    for (int w = 0; w < num_worlds; ++w) step(m, reference.state_view().world(w), w != held);
+  for (int count : {2, 4, 8, 32}) {
+    Simulator sim(model, num_worlds);
+    start(sim);
     const StateView s = sim.state_view();
-    const ModelView m = sim.model_view();
     for (int w = 0; w < num_worlds; ++w) {
       test::LaneGroup group(count);
       const bool paired = group.run([&](HostLanes lanes) {
-        for (int n = 0; n < num_steps; ++n) staged_step(m, s.world(w), lanes);
+        for (int n = 0; n < num_steps; ++n)
+          step_on_lanes(m, s.world(w), lanes, w != held, lane_zero_solve(m, lanes));
       });
       ASSERT_TRUE(paired) << count << " lanes, world " << w << ": sync() calls do not pair up";
     }
-    for (const std::string& name : Simulator::field_names()) {
-      const auto expected = test::read_field(reference, name), got = test::read_field(sim, name);
-      size_t differ = 0;
-      for (size_t i = 0; i < got.size(); ++i)
-        differ += std::memcmp(&got[i], &expected[i], sizeof(float)) != 0;
-      EXPECT_EQ(differ, 0u) << name << ", " << count << " lanes";
-    }
+    expect_bitwise_equal(reference, sim, std::to_string(count) + " lanes");
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, HostLaneStep,
+                         ::testing::Values("ant", "humanoid", "half_cheetah", "hopper", "reacher",
+                                           "walker2d"));
+
+class HostLaneOnChipStep : public ::testing::TestWithParam<const char*> {};
+
+// The on-chip step's solve (kernels/on_chip_step.cuh: solve_on_lanes, the warp solver on the
+// world's 32 lanes up to 32 active rows), from settled worlds (1 s: contacts and limits active):
+// qpos and qvel within the 1e-4 of the CPU step after one step.
+TEST_P(HostLaneOnChipStep, WarpSolveAgreesWithTheCpuStep) {
+  auto model = load_mjcf(test::shared_model(GetParam()));
+  const int num_worlds = 3;
+  Simulator reference(model, num_worlds), sim(model, num_worlds);
+  const int warmup = static_cast<int>(1.0f / model->opt.timestep);
+  for (Simulator* s : {&reference, &sim}) {
+    test::perturb(*s, 7);
+    s->step(warmup);
+  }
+  reference.step(1);
+  const ModelView m = sim.model_view();
+  const WarpSolverLayout l = warp_solver_layout(m, 32);
+  int warp_solved = 0;
+  for (int w = 0; w < num_worlds; ++w) {
+    std::vector<float> shared(l.floats);
+    test::LaneGroup group(32);
+    const bool paired = group.run([&](HostLanes lanes) {
+      const HostSolverLanes<32> g{lanes.sub, lanes.group};
+      step_on_lanes(m, sim.state_view().world(w), lanes, true, [&](const Data& d) {
+        const int nactive = active_rows(d);
+        if (lanes.runs(0)) warp_solved += nactive > 0 && nactive <= l.rows;
+        solve_on_lanes(m, d, lanes, g, shared.data(), l);
+      });
+    });
+    ASSERT_TRUE(paired) << "world " << w << ": lanes do not pair up";
+  }
+  for (const char* f : {"qpos", "qvel"})
+    EXPECT_LT(rel_err(test::read_field(sim, f), test::read_field(reference, f), 1e-3), 1e-4) << f;
+  EXPECT_GT(warp_solved, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedModels, HostLaneOnChipStep,
                          ::testing::Values("ant", "humanoid", "half_cheetah", "hopper", "reacher",
                                            "walker2d"));
 
