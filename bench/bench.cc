@@ -5,7 +5,7 @@
 // Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
 // --repeats timed runs of --steps env steps (each: random controls generated where the state
 // lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
-// for all, as --launch says; staged by default), timed with CUDA events on the GPU and a steady
+// for all, thread-per-world or on chip, as --launch says; staged by default), timed with CUDA events on the GPU and a steady
 // clock on the CPU; the median is reported. --phases adds each stage's time (bench/phases.h).
 // "GB/s" divides the state's footprint (every float of a world's state read and written once,
 // 2·4·floats_per_world) by the step time, set beside the device's measured copy bandwidth. It is
@@ -73,7 +73,7 @@ struct Options {
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
-               "                      [--launch staged|fused]  (CUDA step launches; staged)\n"
+               "                      [--launch staged|fused|on_chip]  (CUDA step launches; staged)\n"
                "                      [--lanes auto|1|2|4|8|16|32]  (threads per world, staged)\n"
                "                      [--warmup SECONDS]  (simulated time before timing; 1)\n"
                "                      [--phases]  (also time each stage of step(); not --env)\n"
@@ -115,7 +115,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--env") o.env = value;
     else if (flag == "--launch") {
       if (!parse_step_launch(value, &o.launch))
-        usage("--launch expects staged or fused, got '" + value + "'");
+        usage("--launch expects staged, fused or on_chip, got '" + value + "'");
     }
     else if (flag == "--lanes") {
       o.lanes = value == "auto" ? 0 : parse_positive(flag, value);
@@ -173,7 +173,7 @@ struct Row {
   double env_sps, physics_sps, ns_per_world_step, gbps;
   double solver_iterations, contacts, constraint_rows;  // world means after the last step
   std::vector<double> phases;  // --phases: ns per world-step of each stage (phase_names())
-  std::string launch;          // the step launches used: staged or fused (CPU: fused)
+  std::string launch;          // the step launches used: staged, fused or on_chip (CPU: fused)
 };
 
 // Times R repeats of `steps` env steps; returns the median in seconds. Physics alone

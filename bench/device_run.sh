@@ -17,7 +17,10 @@
 #   profile-stages  ncu on the staged step's per-thread stages (constraint rows, mass matrix,
 #                   smooth forces, integrator) of settled Ant and Humanoid worlds
 #   bench-only      build lockstep-bench and stop (for commands that follow in the same call)
-#   compare         the staged step (default) against the fused kernel on the issue-5 rows
+#   compare         the staged step (default) against the fused and on-chip kernels on the
+#                   issue-5 rows
+#   on-chip         the on-chip step first: its CUDA tests, its memcheck and synccheck, then its
+#                   issue-5 rows beside the staged step's, from 1,024 to 262,144 worlds
 #   ab              this tree's lockstep-bench against other source trees' on the issue-5 rows,
 #                   row by row in turn; each TREE.tgz is a `git archive REF | gzip` (carry it
 #                   in .deps/); the builds run side by side
@@ -29,7 +32,7 @@
 set -uo pipefail
 out="${1:?output directory}"
 mode="${2:-full}"
-case "$mode" in full|test|bench|bench-only|compare|ab|minimal|quick|profile|pytest|profile-stages) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
+case "$mode" in full|test|bench|bench-only|compare|on-chip|ab|minimal|quick|profile|pytest|profile-stages) ;; *) echo "unknown mode '$mode'" >&2; exit 2 ;; esac
 trees=("${@:3}")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-device"
@@ -102,11 +105,29 @@ fi
 if [ "$mode" = compare ]; then  # the fused step kernel against the staged default
   build_targets lockstep-bench
   python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
-  for launch in staged fused; do
+  for launch in staged fused on_chip; do
     $bench --model ant --integrator euler --num-worlds 4096,16384,65536,262144 --steps 10 --launch $launch | tee -a "$out/bench.txt"
     $bench --model ant --num-worlds 4096,65536 --steps 4 --launch $launch | tee -a "$out/bench.txt"
     $bench --model humanoid --integrator euler --substeps 1 --num-worlds 16384,65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
     $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
+  done
+  exit 0
+fi
+
+if [ "$mode" = on-chip ]; then
+  build_targets lockstep-bench lockstep_tests
+  $build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*' > "$out/cuda_tests_full.txt" 2>&1
+  grep -E "FAILED|PASSED|tests ran" "$out/cuda_tests_full.txt" | tee "$out/cuda_tests.txt"
+  for tool in memcheck synccheck racecheck; do
+    compute-sanitizer --tool $tool $bench --model ant --num-worlds 20 --steps 2 --repeats 1 --warmup 0.05 --launch on_chip >> "$out/sanitizer.txt" 2>&1
+  done
+  grep -E "ERROR SUMMARY" "$out/sanitizer.txt"
+  python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
+  for launch in on_chip staged; do
+    $bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --launch $launch | tee -a "$out/bench.txt"
+    $bench --model ant --num-worlds 4096 --steps 4 --launch $launch | tee -a "$out/bench.txt"
+    $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
+    $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
   done
   exit 0
 fi
@@ -205,6 +226,7 @@ if [ "$mode" = quick ]; then
 fi
 # Memory checks first (short runs), so a time limit cuts bench rows rather than them.
 compute-sanitizer --tool memcheck $bench --model ant --num-worlds 256 --steps 2 --repeats 1 > "$out/memcheck.txt" 2>&1
+compute-sanitizer --tool memcheck $bench --model ant --num-worlds 20 --steps 2 --repeats 1 --warmup 0.05 --launch on_chip >> "$out/memcheck.txt" 2>&1
 env_memcheck
 grep -E "ERROR SUMMARY" "$out/memcheck.txt"
 $bench --model ant --integrator euler --num-worlds 1024,4096,16384,65536,262144 --steps 10 --phases --json "$json/ant_euler.json" | tee -a "$out/bench.txt"

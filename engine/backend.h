@@ -30,8 +30,8 @@ class Backend {
   // The CPU backend ignores it.
   virtual void set_stream(void* stream) { (void)stream; }
   virtual void* stream() const { return nullptr; }
-  // CUDA: staged or fused step(n) (engine/simulator.h); the CPU backend runs each world's step()
-  // whole and reports fused.
+  // CUDA: staged, fused or on_chip step(n) (engine/simulator.h); the CPU backend runs each
+  // world's step() whole and reports fused.
   virtual void set_step_launch(StepLaunch launch) { (void)launch; }
   virtual StepLaunch step_launch() const { return StepLaunch::fused; }
   // CUDA staged step: threads per world, 0 for by batch size (Simulator::set_world_lanes);

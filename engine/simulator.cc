@@ -125,10 +125,14 @@ void Simulator::forward() { backend_->forward(); }
 void Simulator::set_stream(void* stream) { backend_->set_stream(stream); }
 void* Simulator::stream() const { return backend_->stream(); }
 const char* step_launch_name(StepLaunch launch) {
-  return launch == StepLaunch::fused ? "fused" : "staged";
+  switch (launch) {
+    case StepLaunch::fused: return "fused";
+    case StepLaunch::on_chip: return "on_chip";
+    default: return "staged";
+  }
 }
 bool parse_step_launch(const std::string& name, StepLaunch* launch) {
-  for (StepLaunch l : {StepLaunch::staged, StepLaunch::fused})
+  for (StepLaunch l : {StepLaunch::staged, StepLaunch::fused, StepLaunch::on_chip})
     if (name == step_launch_name(l)) {
       *launch = l;
       return true;

@@ -30,10 +30,12 @@ struct FieldRef {
 // How the CUDA backend runs step(n) (and env steps). staged (the default): every stage of each
 // step is its own launch over all worlds, the constraint solve with a warp per world
 // (kernels/staged_step.cuh; H200, Ant: 2.5-3.5× faster from 1,024 to 262,144 worlds); fused:
-// one thread-per-world launch runs all n steps. Results agree to float32 rounding; the CPU
+// one thread-per-world launch runs all n steps; on_chip: one launch runs all n steps with each
+// world's state in shared memory, a warp per world (kernels/on_chip_step.cu; refused with
+// std::invalid_argument where a world does not fit). Results agree to float32 rounding; the CPU
 // backend ignores it.
-enum class StepLaunch { staged, fused };
-// "staged" / "fused", and back; false for any other name.
+enum class StepLaunch { staged, fused, on_chip };
+// "staged" / "fused" / "on_chip", and back; false for any other name.
 const char* step_launch_name(StepLaunch launch);
 bool parse_step_launch(const std::string& name, StepLaunch* launch);
 // True for the values Simulator::set_world_lanes takes: 0, or a power of two from 1 to 32.

@@ -1,6 +1,7 @@
 // CUDA launch code for the env layer: one thread per env runs envs/env_step.h, either whole in
 // one kernel (StepLaunch::fused) or with the physics between env_step_begin and env_step_end
-// run staged (kernels/staged_step.cuh), as the simulator's step_launch() says. Each env's
+// run staged (kernels/staged_step.cuh) or in one on-chip launch (kernels/on_chip_step.cu), as
+// the simulator's step_launch() says. Each env's
 // translation unit (envs/ant_cuda.cu, …) instantiates it, so that the kernels compile in
 // parallel.
 #pragma once
@@ -8,6 +9,7 @@
 #include "envs/registry.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
+#include "kernels/on_chip_step.h"
 #include "kernels/staged_step.cuh"
 
 namespace lockstep {
@@ -55,7 +57,11 @@ void launch_env_step(const ModelView& m, const StateView& s, const typename Task
   env_begin_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
   cuda_check_launch("env_begin_kernel");
   const float* hold = kSameStep ? nullptr : b.needs_reset;  // env_holds_state
-  for (int k = 0; k < c.frame_skip; ++k) launch_staged_step(m, s, st, hold, lanes);
+  if (launch == StepLaunch::on_chip) {
+    launch_on_chip_step(m, s, st, hold, c.frame_skip);
+  } else {
+    for (int k = 0; k < c.frame_skip; ++k) launch_staged_step(m, s, st, hold, lanes);
+  }
   env_end_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, e);
   cuda_check_launch("env_end_kernel");
 }

@@ -5,11 +5,15 @@
 // StateView are __grid_constant__ kernel arguments, and the state layout's offsets are read from
 // a device copy (engine/state.h).
 // step(n) runs each stage of each step as its own launch (kernels/staged_step.cuh), or one
-// launch running n physics steps (StepLaunch::fused).
+// launch running n physics steps: a thread per world on the global state (StepLaunch::fused),
+// or a warp per world on its state in shared memory (StepLaunch::on_chip,
+// kernels/on_chip_step.cu).
 // Nothing is allocated and nothing synchronises the host inside forward/step/reset: work is
 // queued on the caller's stream (set_stream).
 #include <cstring>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "engine/backend.h"
@@ -19,6 +23,7 @@
 #include "kernels/cuda_check.cuh"
 #include "kernels/device_vector.cuh"
 #include "kernels/launch.cuh"
+#include "kernels/on_chip_step.h"
 #include "kernels/staged_step.cuh"
 
 namespace lockstep {
@@ -122,10 +127,20 @@ class CudaBackend final : public Backend {
         launch_staged_step(model_.view(), view(), stream_, nullptr, lanes_);
       return;
     }
+    if (launch_ == StepLaunch::on_chip) {
+      launch_on_chip_step(model_.view(), view(), stream_, nullptr, nstep);
+      return;
+    }
     step_kernel<<<blocks_for(num_worlds_), kBlock, 0, stream_>>>(model_.view(), view(), nstep);
     cuda_check_launch("step_kernel");
   }
-  void set_step_launch(StepLaunch launch) override { launch_ = launch; }
+  void set_step_launch(StepLaunch launch) override {
+    if (launch == StepLaunch::on_chip) {
+      const std::string why = on_chip_refusal(model_.view(), layout_);
+      if (!why.empty()) throw std::invalid_argument(why);
+    }
+    launch_ = launch;
+  }
   StepLaunch step_launch() const override { return launch_; }
   void set_world_lanes(int lanes) override { lanes_ = lanes; }
   int world_lanes() const override {

@@ -1,6 +1,8 @@
 // Launch shape shared by the physics kernels (kernels/cuda_backend.cu) and the env kernels
-// (envs/env_kernels.cuh): one thread per world.
+// (envs/env_kernels.cuh): one thread per world. And the steps' hold flags.
 #pragma once
+
+#include "engine/defs.h"
 
 namespace lockstep {
 
@@ -11,5 +13,9 @@ namespace lockstep {
 constexpr int kBlock = 64;
 
 inline int blocks_for(int n) { return (n + kBlock - 1) / kBlock; }
+
+// hold: per-world flags (nullptr: none); a world with hold[w] != 0 runs the step's forward()
+// calls but keeps its state, as step(m, d, false) (the env layer's NEXT_STEP episode starts).
+LS_HD bool advances(const float* hold, int w) { return hold == nullptr || hold[w] == 0.0f; }
 
 }  // namespace lockstep

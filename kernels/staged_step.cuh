@@ -60,10 +60,6 @@ __global__ void forward_stage_kernel(const __grid_constant__ ModelView m,
                    [&](int w, auto lanes) { forward_stage<kStage>(m, s.world(w), lanes); });
 }
 
-// hold: per-world flags (nullptr: none); a world with hold[w] != 0 runs the step's forward()
-// calls but keeps its state, as step(m, d, false) (the env layer's NEXT_STEP episode starts).
-LS_HD bool advances(const float* hold, int w) { return hold == nullptr || hold[w] == 0.0f; }
-
 template <bool kSplit>
 __global__ void euler_finish_kernel(const __grid_constant__ ModelView m,
                                     const __grid_constant__ StateView s, const float* hold,

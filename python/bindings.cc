@@ -355,14 +355,17 @@ attributes are torch.Tensors on the GPU if torch can be imported, else DeviceArr
           [](Simulator& self, const std::string& value) {
             StepLaunch launch;
             if (!parse_step_launch(value, &launch))
-              throw py::value_error("Simulator.step_launch: expected 'staged' or 'fused', got '" +
-                                    value + "'");
+              throw py::value_error(
+                  "Simulator.step_launch: expected 'staged', 'fused' or 'on_chip', got '" + value +
+                  "'");
             self.set_step_launch(launch);
           },
-          "CUDA: 'staged' (a launch per stage of each step) or 'fused' (one launch for step(n)); "
-          "results agree to float32 rounding. Default: staged (faster at every batch size "
-          "measured). An env's step follows its sim's setting. The CPU backend steps each world "
-          "whole and reports 'fused'.")
+          "CUDA: 'staged' (a launch per stage of each step), 'fused' (one thread-per-world launch "
+          "for step(n)) or 'on_chip' (one launch for step(n), each world's state in shared "
+          "memory and a warp per world; ValueError where a world does not fit); results agree "
+          "to float32 rounding. Default: staged (faster at every batch size measured). An env's "
+          "step follows its sim's setting. The CPU backend steps each world whole and reports "
+          "'fused'.")
       .def_property(
           "world_lanes", &Simulator::world_lanes,
           [](Simulator& self, int lanes) {

@@ -34,9 +34,9 @@ class CudaBackend : public ::testing::TestWithParam<const char*> {
   }
 };
 
-constexpr StepLaunch kLaunches[] = {StepLaunch::fused, StepLaunch::staged};
+constexpr StepLaunch kLaunches[] = {StepLaunch::fused, StepLaunch::staged, StepLaunch::on_chip};
 
-// One step of both GPU launches (the staged one solves with a warp per world) against the CPU.
+// One step of every GPU launch (staged and on_chip solve with a warp per world) against the CPU.
 void expect_one_step_matches_cpu(const std::shared_ptr<Model>& model, int n,
                                  const std::function<void(Simulator&)>& prepare) {
   Simulator cpu(model, n, Device::cpu);
@@ -130,21 +130,50 @@ TEST_P(CudaBackend, BitwiseDeterministicAcrossRunsAndBatchSizes) {
   }
 }
 
-// The staged step and the fused kernel run the same per-world arithmetic: after 10
-// steps from perturbed states (contacts, limits, each file's integrator) qpos and qvel agree to
-// float32 rounding (nvcc may contract a product differently in the two kernels).
-TEST_P(CudaBackend, StagedAndFusedStepsAgree) {
+// The staged step, the fused kernel and the on-chip kernel run the same per-world arithmetic:
+// after 10 steps from perturbed states (contacts, limits, each file's integrator) qpos and qvel
+// agree to float32 rounding (nvcc may contract a product differently in the kernels; the warp
+// solvers take their sums in another order than the fused kernel's).
+TEST_P(CudaBackend, StagedFusedAndOnChipStepsAgree) {
   auto model = load_mjcf(test::shared_model(GetParam()));
   const int n = 256;
-  Simulator staged(model, n, Device::cuda), fused(model, n, Device::cuda);
-  staged.set_step_launch(StepLaunch::staged);
-  fused.set_step_launch(StepLaunch::fused);
+  Simulator staged(model, n, Device::cuda);
   perturb(staged, 5);
-  for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(fused, f, read_field(staged, f));
-  staged.step(10);
-  fused.step(10);
-  for (const char* f : {"qpos", "qvel", "time"})
-    EXPECT_LT(rel_err(read_field(staged, f), read_field(fused, f)), 1e-5) << f;
+  for (StepLaunch launch : {StepLaunch::fused, StepLaunch::on_chip}) {
+    Simulator other(model, n, Device::cuda);
+    other.set_step_launch(launch);
+    for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(other, f, read_field(staged, f));
+    other.step(10);
+    Simulator reference(model, n, Device::cuda);
+    for (const char* f : {"qpos", "qvel", "ctrl"}) write_field(reference, f, read_field(staged, f));
+    reference.step(10);
+    for (const char* f : {"qpos", "qvel", "time"})
+      EXPECT_LT(rel_err(read_field(reference, f), read_field(other, f)), 1e-5)
+          << f << ", " << step_launch_name(launch);
+  }
+}
+
+// The on-chip step copies each world's whole state in and back: fields a step does not compute
+// (cacc, rk_* under Euler) keep their values, and a block's tail (300 worlds: not a multiple of
+// a block) is stepped like the others. step(4) in one launch is bitwise four step(1) launches.
+TEST_P(CudaBackend, OnChipStepKeepsTheStateItDoesNotCompute) {
+  auto model = load_mjcf(test::shared_model(GetParam()));
+  const int n = 300;
+  Simulator once(model, n, Device::cuda), split(model, n, Device::cuda);
+  for (Simulator* sim : {&once, &split}) {
+    sim->set_step_launch(StepLaunch::on_chip);
+    perturb(*sim, 9);
+    test::apply_random_forces(*sim, 10);
+    sim->step(1);
+    sim->rne_post_constraint();
+  }
+  const auto cacc = read_field(once, "cacc");
+  once.step(4);
+  for (int k = 0; k < 4; ++k) split.step(1);
+  EXPECT_EQ(read_field(once, "cacc"), cacc);
+  for (const std::string& f : Simulator::field_names())
+    EXPECT_EQ(read_field(once, f), read_field(split, f)) << f;
+  for (float t : read_field(once, "time")) EXPECT_FLOAT_EQ(t, 5 * model->opt.timestep);
 }
 
 // Lanes per world (engine/lanes.h) split a world's loops but keep every value's operations and
@@ -264,6 +293,28 @@ TEST(CudaLaunch, SetStreamOrdersLaterWorkAfterEarlierWork) {
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   EXPECT_EQ(seen, read_field(sim, "time"));
   cudaStreamDestroy(stream);
+}
+
+// A model whose world does not fit a block's shared memory is refused by name for on_chip, and
+// the simulator keeps its launch.
+TEST(CudaLaunch, OnChipRefusesAWorldTooLargeForSharedMemory) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  std::string geoms;  // 60 spheres on one body: 1,770 pairs, a state of several hundred KB
+  for (int k = 0; k < 60; ++k)
+    geoms += "<body pos='" + std::to_string(0.3 * k) + " 0 1'><freejoint/><geom type='sphere' "
+             "size='0.1'/></body>";
+  auto model = load_mjcf_string("<mujoco><worldbody><geom type='plane' size='50 50 0.1'/>" +
+                                geoms + "</worldbody></mujoco>");
+  Simulator sim(model, 4, Device::cuda);
+  try {
+    sim.set_step_launch(StepLaunch::on_chip);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("step_launch 'on_chip': one world of this model takes"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(sim.step_launch(), StepLaunch::staged);
 }
 
 // The staged step is the default at every batch size (it measured faster at every one).

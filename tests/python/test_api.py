@@ -362,5 +362,5 @@ def test_step_launch_is_fused_on_the_cpu_and_checked(ant_model):
     sim = lockstep.Simulator(ant_model, num_worlds=2)
     assert sim.step_launch == "fused"  # the CPU backend steps each world whole
     sim.step_launch = "staged"  # accepted, no effect on the CPU
-    with pytest.raises(ValueError, match="step_launch.*'staged' or 'fused'.*'bogus'"):
+    with pytest.raises(ValueError, match="step_launch.*'staged', 'fused' or 'on_chip'.*'bogus'"):
         sim.step_launch = "bogus"

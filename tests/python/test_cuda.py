@@ -152,12 +152,12 @@ def test_env_step_waits_for_actions_written_on_a_side_stream():
     assert torch.equal(seen, expected.clone())
 
 
-@pytest.mark.parametrize("launch", ["fused", "staged"])
+@pytest.mark.parametrize("launch", ["fused", "staged", "on_chip"])
 @pytest.mark.parametrize("mode", ["next_step", "same_step"])
 def test_env_auto_reset_on_the_gpu_matches_the_cpu(mode, launch):
     """Episodes of 3 steps, so that 7 steps cross two auto-resets (each mode compiles its own
     kernels, NEXT_STEP's resetting worlds run the substeps' forward() calls holding their state),
-    through the env step in one kernel and staged."""
+    through the env step in one kernel, staged, and on chip."""
     torch = pytest.importorskip("torch")
     kw = dict(num_envs=64, seed=5, autoreset_mode=mode, max_episode_steps=3)
     cpu = lockstep.make("Reacher", device="cpu", array_type="numpy", **kw)
@@ -180,12 +180,13 @@ def test_env_auto_reset_on_the_gpu_matches_the_cpu(mode, launch):
                                        rtol=1e-4, atol=1e-4)
 
 
-def test_staged_and_fused_steps_agree():
+def test_staged_fused_and_on_chip_steps_agree():
     torch = pytest.importorskip("torch")
     model = lockstep.load_mjcf(str(SHARED_MODELS / "ant.xml"))
-    sims = [lockstep.Simulator(model, num_worlds=64, device="cuda") for _ in range(2)]
+    sims = [lockstep.Simulator(model, num_worlds=64, device="cuda") for _ in range(3)]
     assert sims[0].step_launch == "staged"  # the default
     sims[1].step_launch = "fused"
+    sims[2].step_launch = "on_chip"
     for sim in sims:
         ctrl = sim.ctrl if isinstance(sim.ctrl, torch.Tensor) else torch.from_dlpack(sim.ctrl)
         ctrl.copy_(torch.linspace(-1, 1, 64 * model.nu, device="cuda").reshape(64, model.nu))
@@ -193,3 +194,4 @@ def test_staged_and_fused_steps_agree():
     q = [(s.qpos if isinstance(s.qpos, torch.Tensor) else torch.from_dlpack(s.qpos)).cpu().numpy()
          for s in sims]
     np.testing.assert_allclose(q[0], q[1], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(q[0], q[2], rtol=1e-5, atol=1e-5)
