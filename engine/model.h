@@ -57,9 +57,13 @@ struct Sizes {
   int nM = 0;          // tree nonzeros of qM's lower triangle: Σ over dofs of (ancestors + 1)
   int nlevel = 0;      // depth of the body tree: bodies lie at depths 1 … nlevel, the world at 0
   // Rows of the PGS solver's dense block efc_AR: min(nefc_max, kPgsDenseRows) when the model
-  // compiles with solver PGS and pyramidal cones, else 0 (worlds with more active rows, or a
-  // solver changed after compiling, run PGS row by row).
+  // compiles with solver PGS and pyramidal cones, else 0 (worlds with more active rows run PGS
+  // row by row).
   int nefc_dense = 0;
+  // Floats of the solver's row scratch (efc_scratch): nefc_max·(nv + 3) when the model compiles
+  // to PGS (M⁻¹Jᵀ rows, diag A, b, f), else 3·nefc_max (Newton: J·p, jar, 0). A Simulator
+  // refuses a model whose solver was changed to PGS after compiling (engine/simulator.cc).
+  int nefc_scratch = 0;
 };
 
 // Every Model array: X(type, name, count, comment). `count` is an expression in Sizes.

@@ -36,6 +36,7 @@ void compile_constraint_rows(Model& m) {
   }
   m.size.nefc_max = r;
   m.size.nefc_dense = uses_pgs(m.opt) ? std::min(r, kPgsDenseRows) : 0;
+  m.size.nefc_scratch = r * (uses_pgs(m.opt) ? m.size.nv + 3 : 3);
 }
 
 void compile_dof_sparsity(Model& m) {

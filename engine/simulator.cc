@@ -113,6 +113,12 @@ Simulator::Simulator(std::shared_ptr<const Model> model, int num_worlds, Device 
     throw std::invalid_argument("Simulator: num_worlds must be <= " +
                                 std::to_string(kMaxCudaWorlds) + " on CUDA, got " +
                                 std::to_string(num_worlds));
+  // The state's solver scratch is sized for the solver the model compiled to (Sizes).
+  const Sizes& size = model_->size;
+  if (uses_pgs(model_->opt) && size.nefc_scratch < size.nefc_max * (size.nv + 3))
+    throw std::invalid_argument(
+        "Simulator: model.opt.solver was changed to PGS after compiling; its state sizes are "
+        "Newton's (nefc_scratch): compile the model with solver=\"PGS\" instead");
   backend_ = device == Device::cuda ? make_cuda_backend(*model_, num_worlds)
                                     : make_cpu_backend(*model_, num_worlds, num_threads);
   backend_->reset();

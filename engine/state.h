@@ -83,7 +83,7 @@ namespace lockstep {
   X(efc_R, nefc_max, "regulariser R (active rows; others stale)") \
   X(efc_aref, nefc_max, "reference acceleration [m/s² or rad/s²] (active rows; others stale)") \
   X(efc_force, nefc_max, "constraint force of the row [N or N m] (active rows; others stale)")                          \
-  X(efc_scratch, nefc_max * (nv + 3), "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)") \
+  X(efc_scratch, nefc_scratch, "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)") \
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
   X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
   X(efc_AR, nefc_dense * nefc_dense, "PGS scratch: J·M^-1·J' + R over the active rows")   \
@@ -137,6 +137,31 @@ LS_HD void copy_entries(Arr<float> dst, Arr<float> src, int n) {
   set_entries(dst, n, [&](int k) { return src[k]; });
 }
 
+// Entries [0, n) of `worlds` worlds from `from` (entry j of world w at from[j·from_pitch + w])
+// to `to`, by thread `thread` of `threads` (the on-chip step's block copying its worlds between
+// the global state and shared memory, kernels/on_chip_step.cu). Thread t takes world
+// t mod worlds of entry t / worlds, then every (threads / worlds)-th entry on, so a warp's
+// accesses are runs of consecutive worlds: whole 32-byte sectors of the world-fastest state.
+// Four loads in flight before their stores.
+LS_HD void copy_world_block(const float* from, long long from_pitch, float* to, long long to_pitch,
+                            int worlds, int n, int thread, int threads) {
+  const int rows = threads / worlds;
+  const int w = thread % worlds, first = thread / worlds;
+  if (first >= rows) return;
+  constexpr int kInFlight = 4;
+  for (long long j0 = first; j0 < n; j0 += static_cast<long long>(rows) * kInFlight) {
+    float v[kInFlight];
+    LS_UNROLL for (int c = 0; c < kInFlight; ++c) {
+      const long long j = j0 + static_cast<long long>(c) * rows;
+      v[c] = j < n ? from[j * from_pitch + w] : 0.0f;
+    }
+    LS_UNROLL for (int c = 0; c < kInFlight; ++c) {
+      const long long j = j0 + static_cast<long long>(c) * rows;
+      if (j < n) to[j * to_pitch + w] = v[c];
+    }
+  }
+}
+
 struct StateLayout;
 
 // One world's view of every state field: a small handle (buffer, layout, world index) whose
@@ -165,9 +190,9 @@ struct StateLayout {
     StateLayout l;
     const int nq = s.nq, nv = s.nv, nu = s.nu, na = s.na, nbody = s.nbody, njnt = s.njnt,
               ngeom = s.ngeom, nsite = s.nsite, ntendon = s.ntendon, ncon_max = s.ncon_max,
-              nefc_max = s.nefc_max, nefc_dense = s.nefc_dense;
+              nefc_max = s.nefc_max, nefc_dense = s.nefc_dense, nefc_scratch = s.nefc_scratch;
     (void)nq, (void)nv, (void)nu, (void)na, (void)nbody, (void)njnt, (void)ngeom, (void)nsite,
-        (void)ntendon, (void)ncon_max, (void)nefc_max, (void)nefc_dense;
+        (void)ntendon, (void)ncon_max, (void)nefc_max, (void)nefc_dense, (void)nefc_scratch;
     int off = 0;
 #define LS_X(name, count, comment) \
   l.name##_off = off;              \

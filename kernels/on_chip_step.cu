@@ -61,30 +61,6 @@ size_t on_chip_smem_bytes(const StateLayout& layout, const OnChipLaunch& p, int 
   return sizeof(float) * (state + (p.warp_solve ? static_cast<size_t>(worlds) * p.solver.floats : 0));
 }
 
-// Entries [0, n) of the block's `worlds` worlds, from `from` (entry j of world w at
-// from[j·from_pitch + w]) to `to`. Thread t takes world t mod worlds of entry t / worlds, then
-// every (blockDim / worlds)-th entry on, so a warp's global accesses are runs of consecutive
-// worlds: whole 32-byte sectors of the world-fastest state. Four loads in flight before their
-// stores.
-__device__ void copy_worlds(const float* from, long long from_pitch, float* to, long long to_pitch,
-                            int worlds, int n) {
-  const int rows = blockDim.x / worlds;
-  const int w = threadIdx.x % worlds, first = threadIdx.x / worlds;
-  if (first >= rows) return;
-  constexpr int kInFlight = 4;
-  for (int j0 = first; j0 < n; j0 += rows * kInFlight) {
-    float v[kInFlight];
-    LS_UNROLL for (int c = 0; c < kInFlight; ++c) {
-      const long long j = j0 + c * rows;
-      v[c] = j < n ? from[j * from_pitch + w] : 0.0f;
-    }
-    LS_UNROLL for (int c = 0; c < kInFlight; ++c) {
-      const long long j = j0 + c * rows;
-      if (j < n) to[j * to_pitch + w] = v[c];
-    }
-  }
-}
-
 __global__ void __launch_bounds__(32 * kOnChipMaxWorlds, 1)
     on_chip_step_kernel(const __grid_constant__ ModelView m, const __grid_constant__ StateView s,
                         const __grid_constant__ OnChipLaunch p, const float* hold, int nstep) {
@@ -93,7 +69,8 @@ __global__ void __launch_bounds__(32 * kOnChipMaxWorlds, 1)
   const int worlds = min(p.worlds, s.num_worlds - first);
   const int per_world = s.layout.per_world;
   float* const global = s.base + first;
-  copy_worlds(global, s.num_worlds, smem, p.pitch, worlds, per_world);
+  copy_world_block(global, s.num_worlds, smem, p.pitch, worlds, per_world, threadIdx.x,
+                   blockDim.x);
   __syncthreads();
   const int slot = threadIdx.x >> 5;
   if (slot < worlds) {
@@ -109,7 +86,8 @@ __global__ void __launch_bounds__(32 * kOnChipMaxWorlds, 1)
                     [&](const Data& dw) { solve_on_lanes(m, dw, lanes, g, sh, p.solver); });
   }
   __syncthreads();
-  copy_worlds(smem, p.pitch, global, s.num_worlds, worlds, per_world);
+  copy_world_block(smem, p.pitch, global, s.num_worlds, worlds, per_world, threadIdx.x,
+                   blockDim.x);
 }
 
 // The launch for model m on the current device, decided on first use and kept (the device and

@@ -36,7 +36,7 @@ std::vector<py::ssize_t> field_dims(const std::vector<std::string>& factors, con
                                     long long count, bool state);
 // The same as text, e.g. "(num_worlds, nbody, 3, 3)"; `lead` is the leading dimension's name
 // (empty for model arrays); `count` (the size expression) stands for a count that is not a
-// product of factors, e.g. "(num_worlds, nefc_max * (nv + 3))".
+// product of factors, e.g. "(num_worlds, nv * (nv + 1))".
 std::string shape_text(const std::vector<std::string>& factors, bool state,
                        const std::string& lead, const std::string& count);
 

@@ -3,6 +3,7 @@
 // is bitwise what one thread per world gives, and every lane's sync() pairs with the others'.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -119,6 +120,44 @@ TEST_P(HostLaneOnChipStep, WarpSolveAgreesWithTheCpuStep) {
 INSTANTIATE_TEST_SUITE_P(SharedModels, HostLaneOnChipStep,
                          ::testing::Values("ant", "humanoid", "half_cheetah", "hopper", "reacher",
                                            "walker2d"));
+
+// The on-chip step's copies between the global state (pitch: the batch) and a block's shared
+// memory (pitch: worlds | 1), each block thread's share run in turn: every entry of every world
+// of the block arrives, and nothing outside them is written, for full and tail blocks.
+TEST(OnChipCopy, EveryEntryOfTheBlocksWorldsArrivesAndNothingElse) {
+  const int n = 7417, num_worlds = 21;  // n: Ant's floats a world
+  std::vector<float> global(static_cast<size_t>(n) * num_worlds);
+  for (size_t i = 0; i < global.size(); ++i) global[i] = static_cast<float>(i);
+  for (int worlds = 1; worlds <= 8; ++worlds) {
+    const int pitch = worlds | 1;
+    for (int first = 0; first < num_worlds; first += worlds) {
+      const int here = std::min(worlds, num_worlds - first);
+      std::vector<float> shared(static_cast<size_t>(n) * pitch + 1, -1.0f);
+      for (int t = 0; t < 32 * worlds; ++t)
+        copy_world_block(global.data() + first, num_worlds, shared.data(), pitch, here, n, t,
+                         32 * worlds);
+      size_t wrong = 0;
+      for (int j = 0; j < n; ++j)
+        for (int w = 0; w < pitch; ++w) {
+          const float expected = w < here ? global[static_cast<size_t>(j) * num_worlds + first + w]
+                                          : -1.0f;
+          wrong += shared[static_cast<size_t>(j) * pitch + w] != expected;
+        }
+      EXPECT_EQ(shared.back(), -1.0f);
+      EXPECT_EQ(wrong, 0u) << worlds << " worlds a block, first world " << first;
+      std::vector<float> back(global.size(), -1.0f);
+      for (int t = 0; t < 32 * worlds; ++t)
+        copy_world_block(shared.data(), pitch, back.data() + first, num_worlds, here, n, t,
+                         32 * worlds);
+      for (size_t i = 0; i < back.size(); ++i) {
+        const int w = static_cast<int>(i % num_worlds);
+        const bool in_block = w >= first && w < first + here;
+        if (back[i] != (in_block ? global[i] : -1.0f)) ++wrong;
+      }
+      EXPECT_EQ(wrong, 0u) << "back: " << worlds << " worlds a block, first world " << first;
+    }
+  }
+}
 
 // The host emulation itself: unpaired sync() calls are reported, collectives combine all lanes.
 TEST(HostLanes, UnpairedSyncIsReportedAndCollectivesSeeEveryLane) {

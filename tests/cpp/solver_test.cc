@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "engine/forward.h"
 #include "engine/mjcf.h"
@@ -14,6 +16,29 @@ namespace lockstep {
 namespace {
 
 using test::Fields;
+
+// The solver scratch is sized for the solver a model compiles to: Newton's 3 floats a row
+// (Ant: 348, not PGS's 1,972), and a model switched to PGS afterwards is refused by name rather
+// than stepped past its state.
+TEST(SolverScratch, IsSizedForTheCompiledSolverAndAChangeToPgsIsRefused) {
+  auto model = load_mjcf(test::shared_model("ant"));
+  ASSERT_FALSE(uses_pgs(model->opt));
+  EXPECT_EQ(model->size.nefc_scratch, 3 * model->size.nefc_max);
+  auto humanoid = load_mjcf(test::shared_model("humanoid"));
+  EXPECT_EQ(humanoid->size.nefc_scratch, humanoid->size.nefc_max * (humanoid->size.nv + 3));
+  model->opt.solver = kSolverPGS;
+  try {
+    Simulator sim(model, 1);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("model.opt.solver was changed to PGS after compiling"),
+              std::string::npos)
+        << e.what();
+  }
+  model->opt.cone = kConeElliptic;  // PGS with elliptic cones runs as Newton: accepted
+  Simulator sim(model, 1);
+  sim.step(2);
+}
 
 // Humanoid's file asks for PGS. After it has fallen, one solve from the same state with the
 // dense AR block and with row-by-row sweeps (nefc_dense = 0) must agree to float32 rounding of
