@@ -19,6 +19,10 @@
 #define LS_UNROLL
 #endif
 
+// Inlined into every caller, whatever the compiler's size heuristics say. For the on-chip step's
+// world functions: inlined, its state accesses are known to be shared-memory ones.
+#define LS_ALWAYS_INLINE __attribute__((always_inline))
+
 // Invariants; compiled out in release builds (NDEBUG).
 #if !defined(NDEBUG) && !defined(__CUDA_ARCH__)
 #include <cassert>

@@ -6,6 +6,9 @@
 // parallel.
 #pragma once
 
+#include <stdexcept>
+#include <string>
+
 #include "envs/registry.h"
 #include "kernels/cuda_check.cuh"
 #include "kernels/launch.cuh"
@@ -49,6 +52,10 @@ void launch_env_step(const ModelView& m, const StateView& s, const typename Task
                      const EnvBuffers& b, const float* actions, const EnvShared& e,
                      cudaStream_t st, StepLaunch launch, int lanes) {
   const int blocks = blocks_for(s.num_worlds);
+  if (launch == StepLaunch::on_chip) {  // refused before env_begin changes the env's buffers
+    const std::string why = on_chip_refusal(m, s.layout);
+    if (!why.empty()) throw std::invalid_argument(why);
+  }
   if (launch == StepLaunch::fused) {
     env_step_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
     cuda_check_launch("env_step_kernel");
