@@ -5,8 +5,9 @@
 // Per batch size: one Simulator, warm-up (--warmup simulated seconds, to a settled state), then
 // --repeats timed runs of --steps env steps (each: random controls generated where the state
 // lives, then --substeps physics steps: on CUDA a launch per stage of each step, or one launch
-// for all, thread-per-world or on chip, as --launch says; staged by default), timed with CUDA events on the GPU and a steady
-// clock on the CPU; the median is reported. --phases adds each stage's time (bench/phases.h).
+// for all, thread-per-world or on chip, as --launch says; staged by default), timed with CUDA
+// events on the GPU and a steady clock on the CPU; the median is reported. --phases adds each
+// stage's time (bench/phases.h).
 // "GB/s" divides the state's footprint (every float of a world's state read and written once,
 // 2·4·floats_per_world) by the step time, set beside the device's measured copy bandwidth. It is
 // a model, not measured traffic: a step leaves most constraint-row slots untouched and reloads
@@ -73,7 +74,7 @@ struct Options {
                "                      [--device cpu|cuda|auto] [--repeats R] [--json FILE]\n"
                "                      [--env NAME]  (time the env layer: obs, reward, reset)\n"
                "                      [--autoreset next_step|same_step]  (with --env)\n"
-               "                      [--launch staged|fused|on_chip]  (CUDA step launches; staged)\n"
+               "                      [--launch staged|fused|on_chip]  (CUDA; staged)\n"
                "                      [--lanes auto|1|2|4|8|16|32]  (threads per world, staged)\n"
                "                      [--warmup SECONDS]  (simulated time before timing; 1)\n"
                "                      [--phases]  (also time each stage of step(); not --env)\n"

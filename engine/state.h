@@ -83,7 +83,8 @@ namespace lockstep {
   X(efc_R, nefc_max, "regulariser R (active rows; others stale)") \
   X(efc_aref, nefc_max, "reference acceleration [m/s² or rad/s²] (active rows; others stale)") \
   X(efc_force, nefc_max, "constraint force of the row [N or N m] (active rows; others stale)")                          \
-  X(efc_scratch, nefc_scratch, "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)") \
+  X(efc_scratch, nefc_scratch,                                                               \
+    "solver scratch: M^-1 J' rows, diag A, b, f (PGS); J·p, jar, 0 (Newton)")                   \
   X(qH, nv * nv, "solver scratch: Newton Hessian factor")                                  \
   X(solver_scratch, nv * 3, "solver scratch: gradient, search direction, M·p")             \
   X(efc_AR, nefc_dense * nefc_dense, "PGS scratch: J·M^-1·J' + R over the active rows")   \

@@ -58,7 +58,8 @@ struct OnChipLaunch {
 
 size_t on_chip_smem_bytes(const StateLayout& layout, const OnChipLaunch& p, int worlds) {
   const size_t state = static_cast<size_t>(worlds | 1) * layout.per_world;
-  return sizeof(float) * (state + (p.warp_solve ? static_cast<size_t>(worlds) * p.solver.floats : 0));
+  const size_t solver = p.warp_solve ? static_cast<size_t>(worlds) * p.solver.floats : 0;
+  return sizeof(float) * (state + solver);
 }
 
 __global__ void __launch_bounds__(32 * kOnChipMaxWorlds, 1)
@@ -136,7 +137,8 @@ std::string refusal(const StateLayout& layout, const OnChipLaunch& p) {
                 "step_launch 'on_chip': one world of this model takes %.1f KB of shared memory "
                 "(its state %.1f KB, the warp solver's %.1f KB), more than the %.1f KB a block "
                 "may use on this device; use 'staged'",
-                on_chip_smem_bytes(layout, p, 1) / 1024.0, sizeof(float) * layout.per_world / 1024.0,
+                on_chip_smem_bytes(layout, p, 1) / 1024.0,
+                sizeof(float) * layout.per_world / 1024.0,
                 p.warp_solve ? sizeof(float) * p.solver.floats / 1024.0 : 0.0,
                 p.smem_limit / 1024.0);
   return text;

@@ -40,7 +40,8 @@ const SizeMember kSizeMembers[] = {
     {"nefc_max", &Sizes::nefc_max, "Lockstep: constraint row slots, limits then contacts"},
     {"nefc_dense", &Sizes::nefc_dense, "Lockstep: rows of the PGS solver's dense block (0: none)"},
     {"nefc_scratch", &Sizes::nefc_scratch,
-     "Lockstep: floats of the solver's row scratch, nefc_max·(nv + 3) under PGS, else 3·nefc_max"},
+     "Lockstep: floats of the solver's row scratch: nefc_max·(nv + 3) under PGS, else "
+     "3·nefc_max"},
     {"nM", &Sizes::nM, "tree nonzeros of qM's lower triangle"},
     {"nlevel", &Sizes::nlevel, "Lockstep: depth of the body tree (the world at depth 0)"},
 };

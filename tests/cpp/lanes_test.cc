@@ -35,7 +35,8 @@ auto lane_zero_solve(const ModelView& m, HostLanes lanes) {
 class HostLaneStep : public ::testing::TestWithParam<const char*> {};
 
 // Every field of two simulators' worlds, bitwise.
-void expect_bitwise_equal(const Simulator& expected, const Simulator& got, const std::string& what) {
+void expect_bitwise_equal(const Simulator& expected, const Simulator& got,
+                          const std::string& what) {
   for (const std::string& name : Simulator::field_names()) {
     const auto e = test::read_field(expected, name), g = test::read_field(got, name);
     size_t differ = 0;

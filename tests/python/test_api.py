@@ -361,6 +361,8 @@ def test_world_lanes_are_one_on_the_cpu_and_checked(ant_model):
 def test_step_launch_is_fused_on_the_cpu_and_checked(ant_model):
     sim = lockstep.Simulator(ant_model, num_worlds=2)
     assert sim.step_launch == "fused"  # the CPU backend steps each world whole
-    sim.step_launch = "staged"  # accepted, no effect on the CPU
+    for launch in ("staged", "on_chip"):
+        sim.step_launch = launch  # accepted, no effect on the CPU
+        assert sim.step_launch == "fused"
     with pytest.raises(ValueError, match="step_launch.*'staged', 'fused' or 'on_chip'.*'bogus'"):
         sim.step_launch = "bogus"

@@ -195,3 +195,15 @@ def test_staged_fused_and_on_chip_steps_agree():
          for s in sims]
     np.testing.assert_allclose(q[0], q[1], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(q[0], q[2], rtol=1e-5, atol=1e-5)
+
+
+def test_on_chip_refuses_a_world_too_large_for_shared_memory():
+    """60 free spheres: 1,830 candidate pairs, a state of megabytes a world."""
+    sphere = "<freejoint/><geom type='sphere' size='0.1'/>"
+    bodies = "".join(f"<body pos='{0.3 * k} 0 1'>{sphere}</body>" for k in range(60))
+    model = lockstep.load_mjcf(
+        f"<mujoco><worldbody><geom type='plane' size='50 50 0.1'/>{bodies}</worldbody></mujoco>")
+    sim = lockstep.Simulator(model, num_worlds=4, device="cuda")
+    with pytest.raises(ValueError, match="step_launch 'on_chip': one world of this model takes"):
+        sim.step_launch = "on_chip"
+    assert sim.step_launch == "staged"
