@@ -10,9 +10,9 @@
 //
 // The whole state is copied, in and out. A step reads part of the last step's derived state
 // before writing it: qM's structural zeros, the active-row list (nefc, efc_rowid, efc_active),
-// contact_force and efc_force (tests/cpp/lanes_test.cc's history). And it leaves stale entries
-// and fields it does not compute (inactive rows, cacc). A copy of everything leaves the global
-// state exactly as the staged step leaves it.
+// contact_force and efc_force (poisoning each field in turn: bench/RESULTS.md, eleventh
+// session). And it leaves stale entries and fields it does not compute (inactive rows, cacc).
+// A copy of everything leaves the global state exactly as the staged step leaves it.
 //
 // In shared memory the block's worlds keep the world-fastest layout: entry j of slot w at
 // j·pitch + w. That is the address the device's Data accessors compute, with num_worlds = pitch,
