@@ -157,9 +157,9 @@ TEST_P(CudaBackend, StagedFusedAndOnChipStepsAgree) {
   }
 }
 
-// The on-chip step copies each world's whole state in and back: fields a step does not compute
-// (cacc, rk_* under Euler) keep their values, and a block's tail (300 worlds: not a multiple of
-// a block) is stepped like the others. step(4) in one launch is bitwise four step(1) launches.
+// The on-chip step copies each world's whole state in and back: a field a step does not
+// compute (cacc) keeps its values, and a block's tail (300 worlds: not a multiple of a block) is
+// stepped like the others. step(4) in one launch is bitwise four step(1) launches.
 TEST_P(CudaBackend, OnChipStepKeepsTheStateItDoesNotCompute) {
   auto model = load_mjcf(test::shared_model(GetParam()));
   const int n = 300;
