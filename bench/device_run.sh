@@ -20,7 +20,8 @@
 #   compare         the staged step (default) against the fused and on-chip kernels on the
 #                   issue-5 rows
 #   on-chip         the on-chip step first: its CUDA tests, its memcheck and synccheck, then its
-#                   issue-5 rows beside the staged step's, from 1,024 to 262,144 worlds
+#                   issue-5 rows beside the staged step's, from 1,024 to 262,144 worlds, then
+#                   racecheck (at most 150 s)
 #   ab              this tree's lockstep-bench against other source trees' on the issue-5 rows,
 #                   row by row in turn; each TREE.tgz is a `git archive REF | gzip` (carry it
 #                   in .deps/); the builds run side by side
@@ -118,9 +119,11 @@ if [ "$mode" = on-chip ]; then
   build_targets lockstep-bench lockstep_tests
   $build/tests/cpp/lockstep_tests --gtest_filter='*Cuda*' > "$out/cuda_tests_full.txt" 2>&1
   grep -E "FAILED|PASSED|tests ran" "$out/cuda_tests_full.txt" | tee "$out/cuda_tests.txt"
-  for tool in memcheck synccheck racecheck; do
-    compute-sanitizer --tool $tool $bench --model ant --num-worlds 20 --steps 2 --repeats 1 --warmup 0.05 --launch on_chip >> "$out/sanitizer.txt" 2>&1
-  done
+  on_chip_sanitizer() {  # on_chip_sanitizer TOOL [SECONDS]: a short on-chip Ant run under it
+    timeout "${2:-600}" compute-sanitizer --tool "$1" $bench --model ant --num-worlds 20 --steps 2 --repeats 1 --warmup 0.05 --launch on_chip >> "$out/sanitizer.txt" 2>&1
+  }
+  on_chip_sanitizer memcheck
+  on_chip_sanitizer synccheck
   grep -E "ERROR SUMMARY" "$out/sanitizer.txt"
   python3 "$root/bench/brax_contact_set.py" "$root/../shared/models/gymnasium/humanoid.xml" /tmp/humanoid_brax.xml
   for launch in on_chip staged; do
@@ -129,6 +132,9 @@ if [ "$mode" = on-chip ]; then
     $bench --model /tmp/humanoid_brax.xml --integrator euler --substeps 5 --num-worlds 4096,65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
     $bench --model humanoid --integrator euler --substeps 1 --num-worlds 4096,65536 --steps 10 --launch $launch | tee -a "$out/bench.txt"
   done
+  # racecheck last: it tracks every shared-memory access, so it is the slowest
+  on_chip_sanitizer racecheck 150
+  grep -E "ERROR SUMMARY" "$out/sanitizer.txt"
   exit 0
 fi
 
