@@ -1,13 +1,9 @@
 // CUDA launch code for the env layer: one thread per env runs envs/env_step.h, either whole in
 // one kernel (StepLaunch::fused) or with the physics between env_step_begin and env_step_end
 // run staged (kernels/staged_step.cuh) or in one on-chip launch (kernels/on_chip_step.cu), as
-// the simulator's step_launch() says. Each env's
-// translation unit (envs/ant_cuda.cu, …) instantiates it, so that the kernels compile in
-// parallel.
+// the simulator's step_launch() says. Each env's translation unit (envs/ant_cuda.cu, …)
+// instantiates it, so that the kernels compile in parallel.
 #pragma once
-
-#include <stdexcept>
-#include <string>
 
 #include "envs/registry.h"
 #include "kernels/cuda_check.cuh"
@@ -52,10 +48,8 @@ void launch_env_step(const ModelView& m, const StateView& s, const typename Task
                      const EnvBuffers& b, const float* actions, const EnvShared& e,
                      cudaStream_t st, StepLaunch launch, int lanes) {
   const int blocks = blocks_for(s.num_worlds);
-  if (launch == StepLaunch::on_chip) {  // refused before env_begin changes the env's buffers
-    const std::string why = on_chip_refusal(m, s.layout);
-    if (!why.empty()) throw std::invalid_argument(why);
-  }
+  // Refused before env_begin changes the env's buffers.
+  if (launch == StepLaunch::on_chip) require_on_chip_fits(m, s.layout);
   if (launch == StepLaunch::fused) {
     env_step_kernel<Task, kSameStep><<<blocks, kBlock, 0, st>>>(m, s, c, b, actions, e);
     cuda_check_launch("env_step_kernel");

@@ -12,8 +12,6 @@
 // queued on the caller's stream (set_stream).
 #include <cstring>
 #include <memory>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "engine/backend.h"
@@ -135,10 +133,7 @@ class CudaBackend final : public Backend {
     cuda_check_launch("step_kernel");
   }
   void set_step_launch(StepLaunch launch) override {
-    if (launch == StepLaunch::on_chip) {
-      const std::string why = on_chip_refusal(model_.view(), layout_);
-      if (!why.empty()) throw std::invalid_argument(why);
-    }
+    if (launch == StepLaunch::on_chip) require_on_chip_fits(model_.view(), layout_);
     launch_ = launch;
   }
   StepLaunch step_launch() const override { return launch_; }

@@ -25,7 +25,6 @@
 // rounding; runs and batch sizes give bitwise-identical results.
 #include "kernels/on_chip_step.h"
 
-#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <map>
@@ -130,8 +129,9 @@ OnChipLaunch on_chip_launch(const ModelView& m, const StateLayout& layout) {
   return p;
 }
 
-std::string refusal(const StateLayout& layout, const OnChipLaunch& p) {
-  if (p.worlds > 0) return "";
+// Throws std::invalid_argument if the plan holds no world.
+void require_fits(const StateLayout& layout, const OnChipLaunch& p) {
+  if (p.worlds > 0) return;
   char text[320];
   std::snprintf(text, sizeof text,
                 "step_launch 'on_chip': one world of this model takes %.1f KB of shared memory "
@@ -141,19 +141,19 @@ std::string refusal(const StateLayout& layout, const OnChipLaunch& p) {
                 sizeof(float) * layout.per_world / 1024.0,
                 p.warp_solve ? sizeof(float) * p.solver.floats / 1024.0 : 0.0,
                 p.smem_limit / 1024.0);
-  return text;
+  throw std::invalid_argument(text);
 }
 
 }  // namespace
 
-std::string on_chip_refusal(const ModelView& m, const StateLayout& layout) {
-  return refusal(layout, on_chip_launch(m, layout));
+void require_on_chip_fits(const ModelView& m, const StateLayout& layout) {
+  require_fits(layout, on_chip_launch(m, layout));
 }
 
 void launch_on_chip_step(const ModelView& m, const StateView& s, void* stream, const float* hold,
                          int nstep) {
   const OnChipLaunch p = on_chip_launch(m, s.layout);
-  if (p.worlds == 0) throw std::invalid_argument(refusal(s.layout, p));
+  require_fits(s.layout, p);
   const int blocks = (s.num_worlds + p.worlds - 1) / p.worlds;
   on_chip_step_kernel<<<blocks, 32 * p.worlds, p.smem, static_cast<cudaStream_t>(stream)>>>(
       m, s, p, hold, nstep);

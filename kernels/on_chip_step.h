@@ -3,21 +3,20 @@
 // Host code; the kernel lives in one translation unit, which the backend and the env layer call.
 #pragma once
 
-#include <string>
-
 #include "engine/model.h"
 #include "engine/state.h"
 
 namespace lockstep {
 
-// Why the on-chip step cannot run this model on the current device (a world's state and solver
-// space exceed the shared memory a block may use), or "" if it can.
-std::string on_chip_refusal(const ModelView& m, const StateLayout& layout);
+// Throws std::invalid_argument, naming the sizes, if the on-chip step cannot run this model on
+// the current device (a world's state and solver space exceed the shared memory a block may
+// use).
+void require_on_chip_fits(const ModelView& m, const StateLayout& layout);
 
 // nstep ≥ 1 step()s of every world in one launch on `stream` (a cudaStream_t; nullptr: the
 // legacy default stream). Worlds flagged in `hold` (device, one float a world; nullptr: none)
-// run the steps' forward() calls but keep their state, as step(m, d, false). Throws
-// std::invalid_argument with on_chip_refusal's reason if the model does not fit.
+// run the steps' forward() calls but keep their state, as step(m, d, false). Throws as
+// require_on_chip_fits if the model does not fit.
 void launch_on_chip_step(const ModelView& m, const StateView& s, void* stream, const float* hold,
                          int nstep);
 
