@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -204,10 +203,7 @@ TEST_P(CudaBackend, LanesPerWorldGiveBitwiseTheSameState) {
   }
   for (size_t k = 1; k < states.size(); ++k) {
     ASSERT_EQ(states[0].size(), states[k].size());
-    size_t differ = 0;
-    for (size_t i = 0; i < states[0].size(); ++i)
-      differ += std::memcmp(&states[0][i], &states[k][i], sizeof(float)) != 0;
-    EXPECT_EQ(differ, 0u) << "lane setting " << k;
+    EXPECT_EQ(test::bitwise_differences(states[0], states[k]), 0u) << "lane setting " << k;
   }
 }
 

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -38,10 +37,10 @@ class HostLaneStep : public ::testing::TestWithParam<const char*> {};
 void expect_bitwise_equal(const Simulator& expected, const Simulator& got,
                           const std::string& what) {
   for (const std::string& name : Simulator::field_names()) {
-    const auto e = test::read_field(expected, name), g = test::read_field(got, name);
-    size_t differ = 0;
-    for (size_t i = 0; i < g.size(); ++i) differ += std::memcmp(&g[i], &e[i], sizeof(float)) != 0;
-    EXPECT_EQ(differ, 0u) << name << ", " << what;
+    EXPECT_EQ(test::bitwise_differences(test::read_field(got, name),
+                                        test::read_field(expected, name)),
+              0u)
+        << name << ", " << what;
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -55,6 +56,13 @@ inline double rel_err(const std::vector<float>& a, const std::vector<float>& b,
     den += double(b[k]) * b[k];
   }
   return std::sqrt(num) / std::max(std::sqrt(den), floor);
+}
+
+// Number of entries whose bits differ between a and b (of the same size; NaNs compare by bits).
+inline size_t bitwise_differences(const std::vector<float>& a, const std::vector<float>& b) {
+  size_t differ = 0;
+  for (size_t i = 0; i < a.size(); ++i) differ += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return differ;
 }
 
 // Field `name` of every world as a (num_worlds × count) world-major host array.
